@@ -1,0 +1,170 @@
+"""The admin side of the one tenant mechanism (DESIGN rule 1).
+
+Every ModelAdmin of a tenant-owned model inherits ``TenantModelAdmin`` (or mixes in
+``TenantAdminMixin``). For anyone but platform
+staff it narrows the changelist, the change/delete/history views, object actions, FK and M2M
+choices, autocomplete and list filters to the user's tenant (and to what their role may see),
+sets the tenant on save and hides the tenant field. Another tenant's object answers 404.
+"""
+
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.http import Http404
+from django.utils.translation import gettext_lazy as _
+from unfold.admin import ModelAdmin
+
+TENANT_FIELD = "tenant"
+
+
+def _is_tenant_scoped(model) -> bool:
+    return hasattr(model._default_manager.all(), "for_tenant")
+
+
+def _tenant_id_of(value):
+    return getattr(value, "tenant_id", None)
+
+
+class TenantRelatedFieldListFilter(admin.RelatedFieldListFilter):
+    """A related-field filter whose choices are the user's tenant's rows only (the stock one
+    lists every row of the related table)."""
+
+    def field_choices(self, field, request, model_admin):
+        if request.user.is_superuser or not _is_tenant_scoped(field.related_model):
+            return super().field_choices(field, request, model_admin)
+        ordering = self.field_admin_ordering(field, request, model_admin)
+        return field.get_choices(
+            include_blank=False,
+            ordering=ordering,
+            limit_choices_to={"pk__in": field.related_model._default_manager.for_tenant(
+                request.user.tenant_id).values("pk")},
+        )
+
+
+class TenantFormMixin:
+    """Binds the form's instance to the tenant before validation, so unique constraints that
+    include ``tenant`` are checked (instead of failing as an IntegrityError on save), and
+    rejects relations that point into another tenant."""
+
+    admin_tenant = None  # set per request by TenantModelAdmin.get_form
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.admin_tenant is not None and not getattr(self.instance, "tenant_id", None):
+            self.instance.tenant = self.admin_tenant
+
+    def _get_validation_exclusions(self):
+        # The tenant field is hidden from tenant users but is part of unique constraints.
+        exclusions = super()._get_validation_exclusions()
+        exclusions.discard(TENANT_FIELD)
+        return exclusions
+
+    def clean(self):
+        cleaned = super().clean()
+        chosen = cleaned.get(TENANT_FIELD)
+        tenant_id = chosen.pk if chosen else getattr(self.instance, "tenant_id", None)
+        if tenant_id is None:
+            return cleaned
+        for name, value in cleaned.items():
+            if name == TENANT_FIELD:
+                continue
+            related = value if isinstance(value, models.QuerySet | list | tuple) else [value]
+            if any(_tenant_id_of(v) not in (None, tenant_id) for v in related):
+                self.add_error(name, ValidationError(
+                    _("Choose items of the same company."), code="cross_tenant"))
+        return cleaned
+
+
+class MissingObjectIs404:
+    """The stock admin redirects with "doesn't exist" for an unknown id; a 404 does not reveal
+    whether the id belongs to someone else."""
+
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None:
+            raise Http404(_("Not found."))
+        return obj
+
+
+class TenantAdminMixin(MissingObjectIs404):
+    """Tenant scoping for a ModelAdmin; mix in before the admin class it refines."""
+
+    # --- what a user may see --------------------------------------------------------------
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        return queryset.visible_to(request.user)
+
+    # --- choices in forms and filters -----------------------------------------------------
+    def _scope_choices(self, db_field, request, kwargs):
+        related = db_field.related_model
+        if not request.user.is_superuser and "queryset" not in kwargs and _is_tenant_scoped(
+            related
+        ):
+            related_admin = self.admin_site._registry.get(related)
+            base = (
+                related_admin.get_queryset(request)
+                if related_admin
+                else related._default_manager.for_tenant(request.user.tenant_id)
+            )
+            kwargs["queryset"] = base
+        return kwargs
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        return super().formfield_for_foreignkey(
+            db_field, request, **self._scope_choices(db_field, request, kwargs)
+        )
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        return super().formfield_for_manytomany(
+            db_field, request, **self._scope_choices(db_field, request, kwargs)
+        )
+
+    def get_list_filter(self, request):
+        filters = []
+        for entry in super().get_list_filter(request):
+            if entry == TENANT_FIELD and not request.user.is_superuser:
+                continue
+            if isinstance(entry, str) and "__" not in entry:
+                field = self.model._meta.get_field(entry)
+                if field.is_relation and _is_tenant_scoped(field.related_model):
+                    entry = (entry, TenantRelatedFieldListFilter)
+            filters.append(entry)
+        return filters
+
+    # --- the tenant field -----------------------------------------------------------------
+    def get_list_display(self, request):
+        columns = super().get_list_display(request)
+        if request.user.is_superuser:
+            return columns
+        return [c for c in columns if c != TENANT_FIELD]
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        if request.user.is_superuser:
+            return fields
+        return [f for f in fields if f != TENANT_FIELD]
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if request.user.is_superuser:
+            return fieldsets
+        return [
+            (name, {**opts, "fields": [f for f in opts["fields"] if f != TENANT_FIELD]})
+            for name, opts in fieldsets
+        ]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        tenant = None if request.user.is_superuser else request.user.tenant
+        return type(form.__name__, (TenantFormMixin, form), {"admin_tenant": tenant})
+
+    def save_model(self, request, obj, form, change):
+        if not request.user.is_superuser:
+            obj.tenant = request.user.tenant
+        super().save_model(request, obj, form, change)
+
+
+class TenantModelAdmin(TenantAdminMixin, ModelAdmin):
+    """Base ModelAdmin for tenant-owned models."""

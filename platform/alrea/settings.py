@@ -1,0 +1,302 @@
+"""Alrea settings, read from the environment (docs/configuration.md lists every variable).
+
+With nothing set the platform runs on embedded defaults: SQLite, local-memory cache, in-memory
+channel layer, filesystem media and the in-process bus. Setting DATABASE_URL, REDIS_URL,
+RABBITMQ_URL and S3_BUCKET moves each piece to its real service.
+"""
+
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from django.urls import reverse_lazy
+from django.utils.translation import gettext_lazy as _
+
+from alrea.env import env
+
+BASE_DIR = Path(__file__).resolve().parents[2]
+VAR_DIR = Path(env.str("ALREA_VAR_DIR", str(BASE_DIR / "var")))
+
+ALREA_ENV = env.choice("ALREA_ENV", ("development", "production"), "development")
+PRODUCTION = ALREA_ENV == "production"
+
+# --- Core -----------------------------------------------------------------------------------
+_DEV_SECRET_KEY = "dev-only-insecure-key-never-use-in-production"
+SECRET_KEY = env.str("SECRET_KEY", _DEV_SECRET_KEY)
+DEBUG = env.bool("DEBUG", default=not PRODUCTION)
+
+if PRODUCTION:
+    if DEBUG:
+        raise ImproperlyConfigured("DEBUG must be off when ALREA_ENV=production.")
+    if SECRET_KEY == _DEV_SECRET_KEY or len(SECRET_KEY) < 50 or "insecure" in SECRET_KEY:
+        raise ImproperlyConfigured(
+            "ALREA_ENV=production needs a real SECRET_KEY (50+ random characters)."
+        )
+
+ALLOWED_HOSTS = env.list(
+    "ALLOWED_HOSTS", [] if PRODUCTION else ["localhost", "127.0.0.1", "[::1]", "testserver"]
+)
+if PRODUCTION and not ALLOWED_HOSTS:
+    raise ImproperlyConfigured("ALLOWED_HOSTS must be set when ALREA_ENV=production.")
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS")
+
+INSTALLED_APPS = [
+    "daphne",
+    "unfold",
+    "unfold.contrib.filters",
+    "unfold.contrib.forms",
+    "unfold.contrib.import_export",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "import_export",
+    "django_q",
+    "channels",
+    "rest_framework",
+    "drf_spectacular",
+    # Alrea
+    "tenancy",
+    "accounts",
+    "bus",
+    "admin_ext",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "tenancy.middleware.TenantMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "alrea.urls"
+WSGI_APPLICATION = "alrea.wsgi.application"
+ASGI_APPLICATION = "alrea.asgi.application"
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "admin_ext" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- Database --------------------------------------------------------------------------------
+_database_url = env.url("DATABASE_URL", ("postgres", "postgresql", "sqlite"))
+if _database_url:
+    DATABASES = {
+        "default": dj_database_url.parse(
+            _database_url,
+            conn_max_age=env.int("DATABASE_CONN_MAX_AGE", 60, min_value=0),
+            conn_health_checks=True,
+        )
+    }
+else:
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": VAR_DIR / "alrea.sqlite3",
+            # The embedded default serves requests, q2 and consumers from one file.
+            "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE"},
+        }
+    }
+
+# --- Redis: cache and channel layer (each under its own key prefix) --------------------------
+REDIS_URL = env.url("REDIS_URL", ("redis", "rediss"))
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", "alrea:cache"),
+        }
+    }
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [REDIS_URL], "prefix": env.str("CHANNELS_PREFIX", "alrea:ws")},
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+# --- Message bus (bus/) ---------------------------------------------------------------------
+RABBITMQ_URL = env.url("RABBITMQ_URL", ("amqp", "amqps"))
+BUS = {
+    "TRANSPORT": "rabbitmq" if RABBITMQ_URL else "inprocess",
+    "URL": RABBITMQ_URL,
+    # Prefix for every queue and exchange name, so several deployments (or test runs) can share
+    # one broker without seeing each other's messages.
+    "PREFIX": env.str("BUS_PREFIX", ""),
+    "MAX_ATTEMPTS": env.int("BUS_MAX_ATTEMPTS", 5, min_value=1),
+    "PREFETCH": env.int("BUS_PREFETCH", 10, min_value=1),
+    "RETRY_DELAY_MS": env.int("BUS_RETRY_DELAY_MS", 5000, min_value=0),
+}
+
+# --- Background jobs and schedules (django-q2) ----------------------------------------------
+# The ORM broker is the default everywhere: jobs (imports, reports) are few and must survive a
+# restart, and our Redis keeps nothing on disk. Q2_BROKER=redis trades that for lower latency.
+Q2_BROKER = env.choice("Q2_BROKER", ("orm", "redis"), "orm")
+Q_CLUSTER = {
+    "name": "alrea",
+    "workers": env.int("Q2_WORKERS", 2, min_value=1),
+    "timeout": env.int("Q2_TIMEOUT", 1800, min_value=1),
+    "retry": env.int("Q2_TIMEOUT", 1800, min_value=1) + 60,  # must exceed timeout
+    "max_attempts": 3,
+    "catch_up": False,
+    "save_limit": 1000,
+    "label": _("Background jobs"),
+}
+if Q2_BROKER == "redis":
+    if not REDIS_URL:
+        raise ImproperlyConfigured("Q2_BROKER=redis needs REDIS_URL.")
+    Q_CLUSTER["redis"] = REDIS_URL
+else:
+    Q_CLUSTER["orm"] = "default"
+
+# --- Media (S3 when S3_BUCKET is set, else the filesystem) ----------------------------------
+MEDIA_ROOT = Path(env.str("MEDIA_ROOT", str(VAR_DIR / "media")))
+MEDIA_URL = "/media/"
+STATIC_ROOT = Path(env.str("STATIC_ROOT", str(VAR_DIR / "static")))
+STATIC_URL = "/static/"
+S3_BUCKET = env.str("S3_BUCKET")
+if S3_BUCKET:
+    _media_storage = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": S3_BUCKET,
+            "endpoint_url": env.url("S3_ENDPOINT_URL", ("http", "https")),
+            "access_key": env.str("S3_ACCESS_KEY_ID", required=True),
+            "secret_key": env.str("S3_SECRET_ACCESS_KEY", required=True),
+            "region_name": env.str("S3_REGION", "us-east-1"),
+            "signature_version": "s3v4",  # presigned URLs must match what AWS checks
+            "default_acl": None,
+            "querystring_auth": True,
+            "querystring_expire": env.int("S3_URL_EXPIRE_SECONDS", 3600, min_value=60),
+            "file_overwrite": False,
+        },
+    }
+else:
+    _media_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+STORAGES = {
+    "default": _media_storage,
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if PRODUCTION
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+
+# --- Accounts and security ------------------------------------------------------------------
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = ["accounts.backends.EmailRoleBackend"]
+LOGIN_URL = "admin:login"
+LOGIN_REDIRECT_URL = "admin:index"  # unfold's login page has no `next` field
+LOGIN_MAX_FAILURES = env.int("LOGIN_MAX_FAILURES", 5, min_value=1)
+LOGIN_LOCKOUT_SECONDS = env.int("LOGIN_LOCKOUT_SECONDS", 900, min_value=1)
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+if PRODUCTION:
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", True)
+    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", 31536000, min_value=0)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", False)
+    if env.bool("TRUST_X_FORWARDED_PROTO", False):
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", 12 * 3600, min_value=60)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+# --- Language and time: Brazilian by default, stored in UTC ---------------------------------
+LANGUAGE_CODE = "pt-br"
+LANGUAGES = [("pt-br", _("Portuguese (Brazil)")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "platform" / "locale"]
+USE_I18N = True
+TIME_ZONE = "America/Sao_Paulo"  # shown to platform staff; tenants see their own timezone
+USE_TZ = True
+USE_THOUSAND_SEPARATOR = True
+DEFAULT_PHONE_REGION = env.str("DEFAULT_PHONE_REGION", "BR")
+
+# --- Logging --------------------------------------------------------------------------------
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", "INFO").upper()},
+    "loggers": {
+        "aiormq": {"level": "WARNING"},
+        "aio_pika": {"level": "WARNING"},
+        "django_q": {"level": env.str("Q2_LOG_LEVEL", "INFO").upper()},
+    },
+}
+
+# --- Admin theme ----------------------------------------------------------------------------
+UNFOLD = {
+    "SITE_TITLE": "Alrea",
+    "SITE_HEADER": "Alrea",
+    "SITE_SUBHEADER": _("WhatsApp campaigns and service"),
+    "SITE_URL": "/",
+    "SITE_SYMBOL": "forum",
+    "SHOW_LANGUAGES": True,
+    "ENVIRONMENT": "admin_ext.navigation.environment_badge",
+    "DASHBOARD_CALLBACK": "admin_ext.dashboard.dashboard_callback",
+    "LOGIN": {"form": "accounts.forms.LoginForm"},
+    "COLORS": {
+        "primary": {
+            "50": "oklch(97.9% .021 166.113)",
+            "100": "oklch(95% .052 163.051)",
+            "200": "oklch(90.5% .093 164.15)",
+            "300": "oklch(84.5% .143 164.978)",
+            "400": "oklch(76.5% .177 163.223)",
+            "500": "oklch(69.6% .17 162.48)",
+            "600": "oklch(59.6% .145 163.225)",
+            "700": "oklch(50.8% .118 165.612)",
+            "800": "oklch(43.2% .095 166.913)",
+            "900": "oklch(37.8% .077 168.94)",
+            "950": "oklch(26.2% .051 172.552)",
+        },
+    },
+    "SIDEBAR": {
+        "show_search": True,
+        "show_all_applications": False,
+        "navigation": "admin_ext.navigation.sidebar",
+    },
+}
+
+REST_FRAMEWORK = {
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+SPECTACULAR_SETTINGS = {"TITLE": "Alrea API", "VERSION": "1"}
+
+HEALTHZ_TIMEOUT_SECONDS = env.int("HEALTHZ_TIMEOUT_SECONDS", 3, min_value=1)
