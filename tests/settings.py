@@ -9,12 +9,17 @@ import os
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/alrea")
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/1")
 os.environ.setdefault("RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/%2F")
-os.environ.setdefault("BUS_PREFIX", f"test-{os.getpid()}.")
-os.environ.setdefault("CACHE_KEY_PREFIX", f"alrea-test-{os.getpid()}")
-os.environ.setdefault("CHANNELS_PREFIX", f"alrea-test-ws-{os.getpid()}")
+# One run's name for everything it creates, inherited by the subprocesses it starts, so runs
+# in parallel (or a developer's run beside CI's) never share a database, queue or key.
+RUN_ID = os.environ.setdefault("ALREA_TEST_RUN_ID", str(os.getpid()))
+os.environ.setdefault("BUS_PREFIX", f"test-{RUN_ID}.")
+os.environ.setdefault("CACHE_KEY_PREFIX", f"alrea-test-{RUN_ID}")
+os.environ.setdefault("CHANNELS_PREFIX", f"alrea-test-ws-{RUN_ID}")
 
 from alrea.settings import *  # noqa: E402,F403
-from alrea.settings import INSTALLED_APPS  # noqa: E402
+from alrea.settings import DATABASES, INSTALLED_APPS  # noqa: E402
+
+DATABASES["default"]["TEST"] = {"NAME": f"test_alrea_{RUN_ID}"}
 
 # A tenant-owned model with a department and an owner, so the scoping mechanism is tested on
 # the shape that conversations and campaigns will have.

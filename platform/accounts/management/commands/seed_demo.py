@@ -1,0 +1,22 @@
+from django.core.management.base import BaseCommand
+from django.utils.translation import gettext as _
+
+from accounts.demo import seed_cast
+
+DEMO_PASSWORD = "alrea-demo-2026"
+
+
+class Command(BaseCommand):
+    help = _("Create the demo companies (Acme and Globex), their departments and users.")
+
+    def add_arguments(self, parser):
+        parser.add_argument("--password", default=DEMO_PASSWORD, help=_("Password for every user."))
+
+    def handle(self, *args, password, **options):
+        cast = seed_cast(password)
+        self.stdout.write(self.style.SUCCESS(_("Demo data ready. Logins (password: %s):")
+                                             % password))
+        for user in cast.users.values():
+            where = user.tenant.name if user.tenant else _("platform staff")
+            role = user.get_role_display() or _("superuser")
+            self.stdout.write(f"  {user.email:<24} {role:<14} {where}")

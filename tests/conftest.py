@@ -1,0 +1,50 @@
+import socket
+from urllib.parse import urlsplit
+
+import pytest
+from django.conf import settings
+
+from accounts.demo import seed_cast
+
+CAST_PASSWORD = "cast-password-1"
+
+
+def _unreachable_services():
+    database = settings.DATABASES["default"]
+    redis, rabbitmq = urlsplit(settings.REDIS_URL), urlsplit(settings.RABBITMQ_URL)
+    targets = [
+        ("PostgreSQL", database.get("HOST") or "127.0.0.1", int(database.get("PORT") or 5432)),
+        ("Redis", redis.hostname, redis.port or 6379),
+        ("RabbitMQ", rabbitmq.hostname, rabbitmq.port or 5672),
+    ]
+    down = []
+    for name, host, port in targets:
+        try:
+            socket.create_connection((host, port), timeout=2).close()
+        except OSError as exc:
+            down.append(f"{name} at {host}:{port} ({exc.strerror or exc})")
+    return down
+
+
+def pytest_sessionstart(session):
+    # Fail in one clear line instead of hundreds of connection errors.
+    down = _unreachable_services()
+    if down:
+        pytest.exit("The test suite needs these services, which are down: " + "; ".join(down)
+                    + ". See README.md (Running the tests).", returncode=3)
+
+
+@pytest.fixture
+def cast(db):
+    """Acme (ana admin, marcos manager of Sales, alice agent in Sales), Globex (gabriel admin),
+    and platform staff: fixtures/demo.json, the same cast as the demo."""
+    return seed_cast(CAST_PASSWORD)
+
+
+@pytest.fixture
+def login(client):
+    def as_user(user):
+        client.force_login(user)
+        return client
+
+    return as_user
