@@ -31,9 +31,7 @@ def _usage_rows(tenant):
 def dashboard_callback(request, context):
     user = request.user
     if user.is_superuser:
-        by_status = dict(
-            Tenant.objects.values_list("status").annotate(n=Count("pk")).order_by()
-        )
+        by_status = dict(Tenant.objects.values_list("status").annotate(n=Count("pk")).order_by())
         context["kpis"] = [
             {"title": label, "value": by_status.get(value, 0)}
             for value, label in Tenant.Status.choices

@@ -19,8 +19,12 @@ SECTIONS = [
         [
             (_("Company"), "apartment", "admin:tenancy_tenant_changelist", "tenancy.tenant"),
             (_("Users"), "group", "admin:accounts_user_changelist", "accounts.user"),
-            (_("Departments"), "lan", "admin:accounts_department_changelist",
-             "accounts.department"),
+            (
+                _("Departments"),
+                "lan",
+                "admin:accounts_department_changelist",
+                "accounts.department",
+            ),
             (_("Add-ons"), "extension", "admin:tenancy_addon_changelist", "tenancy.addon"),
         ],
     ),
@@ -29,13 +33,20 @@ SECTIONS = [
         [
             (_("Plans"), "sell", "admin:tenancy_plan_changelist", "tenancy.plan"),
             (_("Products"), "category", "admin:tenancy_product_changelist", "tenancy.product"),
-            (_("Role groups"), "admin_panel_settings", "admin:auth_group_changelist",
-             "auth.group"),
-            (_("Scheduled jobs"), "schedule", "admin:django_q_schedule_changelist",
-             "django_q.schedule"),
+            (_("Role groups"), "admin_panel_settings", "admin:auth_group_changelist", "auth.group"),
+            (
+                _("Scheduled jobs"),
+                "schedule",
+                "admin:django_q_schedule_changelist",
+                "django_q.schedule",
+            ),
             (_("Queued jobs"), "pending", "admin:django_q_ormq_changelist", "django_q.ormq"),
-            (_("Successful jobs"), "task_alt", "admin:django_q_success_changelist",
-             "django_q.success"),
+            (
+                _("Successful jobs"),
+                "task_alt",
+                "admin:django_q_success_changelist",
+                "django_q.success",
+            ),
             (_("Failed jobs"), "error", "admin:django_q_failure_changelist", "django_q.failure"),
         ],
     ),
@@ -60,8 +71,9 @@ def sidebar(request):
     navigation = [
         {
             "title": _("Dashboard"),
-            "items": [{"title": _("Overview"), "icon": "dashboard",
-                       "link": reverse("admin:index")}],
+            "items": [
+                {"title": _("Overview"), "icon": "dashboard", "link": reverse("admin:index")}
+            ],
         }
     ]
     for title, entries in SECTIONS:

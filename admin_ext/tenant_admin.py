@@ -156,7 +156,7 @@ class TenantAdminMixin(MissingObjectIs404):
         ]
 
     def get_form(self, request, obj=None, change=False, **kwargs):
-        form = super().get_form(request, obj, change, **kwargs)
+        form = super().get_form(request, obj, change=change, **kwargs)
         tenant = None if request.user.is_superuser else request.user.tenant
         return type(form.__name__, (TenantFormMixin, form), {"admin_tenant": tenant})
 

@@ -30,8 +30,12 @@ def pytest_sessionstart(session):
     # Fail in one clear line instead of hundreds of connection errors.
     down = _unreachable_services()
     if down:
-        pytest.exit("The test suite needs these services, which are down: " + "; ".join(down)
-                    + ". See README.md (Running the tests).", returncode=3)
+        pytest.exit(
+            "The test suite needs these services, which are down: "
+            + "; ".join(down)
+            + ". See README.md (Running the tests).",
+            returncode=3,
+        )
 
 
 @pytest.fixture

@@ -11,5 +11,7 @@ class AccountsConfig(AppConfig):
         from accounts.models import User
         from tenancy.limits import Resource, register_usage
 
-        register_usage(Resource.USERS, lambda tenant: User.objects.for_tenant(tenant).filter(
-            is_active=True).count())
+        register_usage(
+            Resource.USERS,
+            lambda tenant: User.objects.for_tenant(tenant).filter(is_active=True).count(),
+        )

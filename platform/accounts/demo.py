@@ -45,13 +45,17 @@ def seed_cast(password: str) -> Cast:
     for spec in data["tenants"]:
         tenant, _created = Tenant.objects.update_or_create(
             slug=spec["slug"],
-            defaults={"name": spec["name"], "plan": cast.plans[spec["plan"]],
-                      "status": spec["status"]},
+            defaults={
+                "name": spec["name"],
+                "plan": cast.plans[spec["plan"]],
+                "status": spec["status"],
+            },
         )
         cast.tenants[tenant.slug] = tenant
         for dept in spec["departments"]:
             department, _created = Department.objects.update_or_create(
-                tenant=tenant, name=dept["name"],
+                tenant=tenant,
+                name=dept["name"],
                 defaults={"colour": dept["colour"], "transfer_message": dept["transfer_message"]},
             )
             cast.departments[(tenant.slug, department.name)] = department

@@ -12,9 +12,7 @@ class LoginForm(AuthenticationForm):
 
     error_messages = {
         **AuthenticationForm.error_messages,
-        "throttled": _(
-            "Too many failed attempts. Wait %(minutes)s minutes before trying again."
-        ),
+        "throttled": _("Too many failed attempts. Wait %(minutes)s minutes before trying again."),
         "suspended": _("Your company's account is suspended. Contact support."),
     }
 
@@ -45,4 +43,3 @@ class LoginForm(AuthenticationForm):
             .first()
         )
         return user is not None and user.check_password(password or "")
-

@@ -22,9 +22,11 @@ def check_keeps_an_admin(user: User, *, new_role: str, new_active: bool) -> None
         return
     if new_role == Role.ADMIN and new_active:
         return
-    others = User.objects.for_tenant(user.tenant_id).filter(
-        role=Role.ADMIN, is_active=True
-    ).exclude(pk=user.pk)
+    others = (
+        User.objects.for_tenant(user.tenant_id)
+        .filter(role=Role.ADMIN, is_active=True)
+        .exclude(pk=user.pk)
+    )
     if not others.exists():
         raise ValidationError(
             _("%(user)s is the company's last active administrator."),

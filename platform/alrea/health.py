@@ -9,7 +9,7 @@ import logging
 import time
 import uuid
 
-from django.core.cache import cache
+from django.core.cache import caches
 from django.db import connection
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
@@ -40,10 +40,11 @@ def check_database():
 
 def check_cache():
     key, token = "healthz", uuid.uuid4().hex
+    cache = caches["default"]
     cache.set(key, token, timeout=10)
     if cache.get(key) != token:
         raise RuntimeError("cache did not return what was written")
-    return {"backend": cache.__class__.__name__}
+    return {"backend": type(cache).__name__}
 
 
 def check_q2():
@@ -52,8 +53,10 @@ def check_q2():
     from django_q.status import Stat
 
     clusters = Stat.get_all()
-    detail = {"broker": "redis" if "redis" in settings.Q_CLUSTER else "orm",
-              "clusters": len(clusters)}
+    detail = {
+        "broker": "redis" if "redis" in settings.Q_CLUSTER else "orm",
+        "clusters": len(clusters),
+    }
     if detail["broker"] == "orm":
         detail["queued"] = OrmQ.objects.count()
     if not clusters:

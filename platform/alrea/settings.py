@@ -9,7 +9,6 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
-from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from alrea.env import env
@@ -125,12 +124,18 @@ else:
 # --- Redis: cache and channel layer (each under its own key prefix) --------------------------
 REDIS_URL = env.url("REDIS_URL", ("redis", "rediss"))
 if REDIS_URL:
+    _cache_prefix = env.str("CACHE_KEY_PREFIX", "alrea:cache")
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", "alrea:cache"),
-        }
+            "KEY_PREFIX": _cache_prefix,
+        },
+        "q2": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": f"{_cache_prefix}:q2",
+        },
     }
     CHANNEL_LAYERS = {
         "default": {
@@ -139,7 +144,14 @@ if REDIS_URL:
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        # q2's cluster statistics must be shared by the web and qcluster processes.
+        "q2": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": VAR_DIR / "q2-cache",
+        },
+    }
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
 # --- Message bus (bus/) ---------------------------------------------------------------------
@@ -168,6 +180,7 @@ Q_CLUSTER = {
     "catch_up": False,
     "save_limit": 1000,
     "label": _("Background jobs"),
+    "cache": "q2",
 }
 if Q2_BROKER == "redis":
     if not REDIS_URL:

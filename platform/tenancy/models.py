@@ -164,8 +164,12 @@ class AddOn(TenantOwned):
 
     def __str__(self):
         parts = [str(self.product)] if self.product_id else []
-        for field in ("extra_users", "extra_instances", "extra_contacts",
-                      "extra_campaigns_per_month"):
+        for field in (
+            "extra_users",
+            "extra_instances",
+            "extra_contacts",
+            "extra_campaigns_per_month",
+        ):
             if getattr(self, field):
                 parts.append(f"+{getattr(self, field)} {self._meta.get_field(field).verbose_name}")
         return ", ".join(parts) or str(_("empty add-on"))

@@ -14,8 +14,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, password, **options):
         cast = seed_cast(password)
-        self.stdout.write(self.style.SUCCESS(_("Demo data ready. Logins (password: %s):")
-                                             % password))
+        self.stdout.write(
+            self.style.SUCCESS(_("Demo data ready. Logins (password: %s):") % password)
+        )
         for user in cast.users.values():
             where = user.tenant.name if user.tenant else _("platform staff")
             role = user.get_role_display() or _("superuser")

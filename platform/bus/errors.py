@@ -1,0 +1,23 @@
+"""The bus's own exceptions, so callers can catch bus problems without knowing the transport."""
+
+
+class BusError(Exception):
+    """Base class for every error the bus raises."""
+
+
+class BusUnavailable(BusError):
+    """The transport could not take the message (broker down, no confirm in time).
+
+    Never swallowed: a message that was not confirmed must be visible to the caller.
+    """
+
+
+class MalformedMessage(BusError):
+    """A message body that does not decode into an envelope and payload of its queue.
+
+    Retrying cannot fix it, so it goes to the dead-letter queue on its first delivery.
+    """
+
+
+class NoHandler(BusError):
+    """No handler is registered for a queue."""

@@ -1,0 +1,159 @@
+"""What travels on each queue: one frozen dataclass per queue, wrapped in a JSON envelope.
+
+Payloads carry ids only, never model data: the handler loads the current rows, so a message
+that waits in a queue never acts on stale values, and no message body holds personal data.
+"""
+
+import dataclasses
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, ClassVar, Self
+
+from bus.errors import MalformedMessage
+from bus.queues import Queue
+
+
+# kw_only: every field is an id string, so positional arguments could be swapped unnoticed.
+@dataclass(frozen=True, kw_only=True)
+class Payload:
+    queue: ClassVar[Queue]
+
+    tenant_id: str
+
+    def __post_init__(self):
+        # Accept UUID objects (model primary keys) and store the canonical string, so equal ids
+        # always compare and encode equal.
+        for field in dataclasses.fields(self):
+            value = getattr(self, field.name)
+            try:
+                canonical = str(value if isinstance(value, uuid.UUID) else uuid.UUID(value))
+            except (TypeError, ValueError, AttributeError):
+                raise ValueError(
+                    f"{type(self).__name__}.{field.name} must be a UUID, got {value!r}"
+                ) from None
+            object.__setattr__(self, field.name, canonical)
+
+    def to_dict(self) -> dict[str, str]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Any) -> Self:
+        """Build from a decoded dict; the fields must match exactly (raises MalformedMessage)."""
+        if not isinstance(data, dict):
+            raise MalformedMessage(f"{cls.queue} payload must be an object")
+        expected = {field.name for field in dataclasses.fields(cls)}
+        if set(data) != expected:
+            raise MalformedMessage(
+                f"{cls.queue} payload fields must be {sorted(expected)}, got {sorted(data)}"
+            )
+        try:
+            return cls(**data)
+        except ValueError as exc:
+            raise MalformedMessage(str(exc)) from None
+
+
+@dataclass(frozen=True, kw_only=True)
+class CampaignSend(Payload):
+    queue = Queue.CAMPAIGN_SEND
+
+    campaign_id: str
+    recipient_id: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChatSend(Payload):
+    queue = Queue.CHAT_SEND
+
+    message_id: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class MediaDownload(Payload):
+    queue = Queue.MEDIA_DOWNLOAD
+
+    message_id: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class MediaMigrateS3(Payload):
+    queue = Queue.MEDIA_MIGRATE_S3
+
+    attachment_id: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ContactProfilePic(Payload):
+    queue = Queue.CONTACT_PROFILE_PIC
+
+    contact_id: str
+    instance_id: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class WebhookOutbound(Payload):
+    queue = Queue.WEBHOOK_OUTBOUND
+
+    delivery_id: str
+
+
+PAYLOAD_TYPES: dict[Queue, type[Payload]] = {
+    cls.queue: cls
+    for cls in (
+        CampaignSend,
+        ChatSend,
+        MediaDownload,
+        MediaMigrateS3,
+        ContactProfilePic,
+        WebhookOutbound,
+    )
+}
+
+
+@dataclass(frozen=True)
+class Envelope:
+    """One message: a payload plus the id and time that identify it across redeliveries."""
+
+    id: str
+    payload: Payload
+    published_at: datetime
+
+    @property
+    def queue(self) -> Queue:
+        return self.payload.queue
+
+    @classmethod
+    def wrap(cls, payload: Payload) -> Self:
+        if not isinstance(payload, Payload):
+            raise TypeError(f"expected a bus payload, got {type(payload).__name__}")
+        return cls(id=str(uuid.uuid4()), payload=payload, published_at=datetime.now(UTC))
+
+    def encode(self) -> bytes:
+        return json.dumps(
+            {
+                "id": self.id,
+                "queue": str(self.queue),
+                "payload": self.payload.to_dict(),
+                "published_at": self.published_at.isoformat(),
+            },
+            separators=(",", ":"),
+        ).encode()
+
+    @classmethod
+    def decode(cls, body: bytes) -> Self:
+        """Parse a message body; anything unexpected raises MalformedMessage."""
+        try:
+            data = json.loads(body)
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise MalformedMessage(f"body is not JSON: {exc}") from None
+        if not isinstance(data, dict) or set(data) != {"id", "queue", "payload", "published_at"}:
+            raise MalformedMessage("body is not an envelope (id, queue, payload, published_at)")
+        try:
+            queue = Queue(data["queue"])
+            message_id = str(uuid.UUID(data["id"]))
+            published_at = datetime.fromisoformat(data["published_at"])
+        except (TypeError, ValueError) as exc:
+            raise MalformedMessage(f"bad envelope field: {exc}") from None
+        payload = PAYLOAD_TYPES[queue].from_dict(data["payload"])
+        return cls(id=message_id, payload=payload, published_at=published_at)

@@ -1,0 +1,31 @@
+import datetime as dt
+
+from django.utils import timezone
+
+from tenancy.models import Tenant
+
+
+def test_admin_speaks_portuguese_by_default(cast, login):
+    response = login(cast.ana).get("/admin/")
+    assert response.headers["Content-Language"] == "pt-br"
+    assert "Usuários" in response.text
+
+
+def test_english_is_available(cast, login):
+    client = login(cast.ana)
+    client.cookies["django_language"] = "en"
+    response = client.get("/admin/")
+    assert response.headers["Content-Language"] == "en"
+    assert "Users" in response.text
+
+
+def test_times_are_stored_in_utc_and_shown_in_the_tenants_time_zone(cast, login):
+    Tenant.objects.filter(pk=cast.acme.pk).update(timezone="America/Manaus")
+    stamp = dt.datetime(2026, 1, 2, 15, 0, tzinfo=dt.UTC)
+    type(cast.ana).objects.filter(pk=cast.ana.pk).update(date_joined=stamp)
+    response = login(cast.ana).get(f"/admin/accounts/user/{cast.ana.pk}/change/")
+    assert response.status_code == 200
+    # 15:00 UTC is 11:00 in Manaus (UTC-4); the stored value is unchanged.
+    assert "11:00" in response.text
+    assert type(cast.ana).objects.get(pk=cast.ana.pk).date_joined == stamp
+    assert timezone.get_current_timezone_name() != "America/Manaus"  # deactivated after
