@@ -83,7 +83,7 @@ def sidebar(request):
             if _can_view(request.user, model_label) and (link := _link(url_name))
         ]
         if items:
-            navigation.append({"title": title, "collapsible": True, "items": items})
+            navigation.append({"title": title, "items": items})
     return navigation
 
 

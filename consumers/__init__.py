@@ -1,0 +1,9 @@
+"""Queue consumers: the handlers of each queue family and the process that runs them.
+
+Each module listed in HANDLER_MODULES registers its handlers with ``bus.handlers.handles`` when
+imported; the runner (and the in-process transport) import them all. ``python manage.py consume
+<queue>...`` refuses to start for a queue that no module handles.
+"""
+
+# One module per queue family, e.g. "consumers.campaigns" for campaign.send, once they exist.
+HANDLER_MODULES: list[str] = []

@@ -3,6 +3,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.conf import settings
+from django.utils import translation
 
 from accounts.demo import seed_cast
 
@@ -52,3 +53,10 @@ def login(client):
         return client
 
     return as_user
+
+
+@pytest.fixture
+def english():
+    """Messages in English, for tests that read them (the default language is pt-BR)."""
+    with translation.override("en"):
+        yield

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "tenancy",
     "accounts",
     "bus",
+    "consumers",
     "admin_ext",
 ]
 
@@ -165,6 +166,12 @@ BUS = {
     "MAX_ATTEMPTS": env.int("BUS_MAX_ATTEMPTS", 5, min_value=1),
     "PREFETCH": env.int("BUS_PREFETCH", 10, min_value=1),
     "RETRY_DELAY_MS": env.int("BUS_RETRY_DELAY_MS", 5000, min_value=0),
+    # How long publish() waits for the broker's confirm before raising BusUnavailable.
+    "PUBLISH_TIMEOUT_SECONDS": env.int("BUS_PUBLISH_TIMEOUT_SECONDS", 5, min_value=1),
+    # How long a stopping consumer lets handlers in flight finish.
+    "DRAIN_TIMEOUT_SECONDS": env.int("BUS_DRAIN_TIMEOUT_SECONDS", 30, min_value=1),
+    # Extra modules that register handlers, beside consumers.HANDLER_MODULES.
+    "HANDLER_MODULES": env.list("BUS_HANDLER_MODULES"),
 }
 
 # --- Background jobs and schedules (django-q2) ----------------------------------------------
@@ -281,9 +288,12 @@ LOGGING = {
 UNFOLD = {
     "SITE_TITLE": "Alrea",
     "SITE_HEADER": "Alrea",
-    "SITE_SUBHEADER": _("WhatsApp campaigns and service"),
+    "SITE_SUBHEADER": _("Campaigns and service"),
     "SITE_URL": "/",
     "SITE_SYMBOL": "forum",
+    "SITE_FAVICONS": [
+        {"rel": "icon", "type": "image/svg+xml", "href": "/static/admin_ext/favicon.svg"},
+    ],
     "SHOW_LANGUAGES": True,
     "ENVIRONMENT": "admin_ext.navigation.environment_badge",
     "DASHBOARD_CALLBACK": "admin_ext.dashboard.dashboard_callback",

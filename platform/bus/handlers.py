@@ -64,8 +64,8 @@ def autodiscover() -> None:
     """Import the modules that register handlers.
 
     Those are ``consumers.HANDLER_MODULES`` (one module per queue family) plus any listed in
-    ``settings.BUS["HANDLER_MODULES"]`` (optional; the tests use it for their own handlers).
+    ``settings.BUS["HANDLER_MODULES"]`` (BUS_HANDLER_MODULES; the tests use it for theirs).
     """
     consumers = import_module("consumers")
-    for name in [*consumers.HANDLER_MODULES, *settings.BUS.get("HANDLER_MODULES", ())]:
+    for name in [*consumers.HANDLER_MODULES, *settings.BUS["HANDLER_MODULES"]]:
         import_module(name)

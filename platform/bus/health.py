@@ -1,6 +1,14 @@
+"""The bus's part of ``/healthz``."""
+
 from django.conf import settings
+
+from bus.transports import get_transport
 
 
 def check() -> dict:
-    """Raise when the configured transport cannot take messages; else describe it."""
-    return {"transport": settings.BUS["TRANSPORT"]}
+    """Raise when the configured transport cannot take messages; else describe it.
+
+    With RabbitMQ this is a round trip to the broker, bounded by HEALTHZ_TIMEOUT_SECONDS.
+    """
+    timeout = getattr(settings, "HEALTHZ_TIMEOUT_SECONDS", 3)
+    return get_transport().check(timeout)

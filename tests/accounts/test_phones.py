@@ -18,7 +18,7 @@ def test_brazilian_writings_become_one_e164_number(written):
     assert normalize_phone(written) == "+5511987654321"
 
 
-def test_invalid_numbers_get_a_readable_error():
+def test_invalid_numbers_get_a_readable_error(english):
     with pytest.raises(ValidationError, match="not a valid phone number"):
         normalize_phone("123")
     with pytest.raises(ValidationError, match="not a phone number"):

@@ -52,7 +52,7 @@ def test_every_tenant_member_reaches_the_admin_and_staff_have_no_tenant(cast):
     assert cast.users["staff"].tenant is None and cast.users["staff"].is_staff
 
 
-def test_a_tenant_member_needs_a_role(cast):
+def test_a_tenant_member_needs_a_role(cast, english):
     user = User(email="norole@acme.test", tenant=cast.acme, role="")
     with pytest.raises(ValidationError, match="needs a company and a role"):
         user.full_clean(exclude=["password"])

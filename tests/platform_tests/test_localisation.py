@@ -29,3 +29,22 @@ def test_times_are_stored_in_utc_and_shown_in_the_tenants_time_zone(cast, login)
     assert "11:00" in response.text
     assert type(cast.ana).objects.get(pk=cast.ana.pk).date_joined == stamp
     assert timezone.get_current_timezone_name() != "America/Manaus"  # deactivated after
+
+
+def test_our_own_messages_are_translated_to_portuguese(cast):
+    from django.core.exceptions import ValidationError
+
+    from alrea.phones import normalize_phone
+
+    try:
+        normalize_phone("123")
+    except ValidationError as error:
+        assert error.messages == ["123 não é um telefone válido."]
+    else:
+        raise AssertionError("an invalid phone was accepted")
+
+
+def test_dashboard_shows_the_plan_usage_in_portuguese(cast, login):
+    response = login(cast.ana).get("/admin/")
+    assert "Uso do plano" in response.text
+    assert "3 de 25" in response.text

@@ -14,7 +14,7 @@ def add_user(tenant, n):
     )
 
 
-def test_product_in_plan_is_allowed_and_missing_one_is_refused_with_its_name(cast):
+def test_product_in_plan_is_allowed_and_missing_one_is_refused_with_its_name(cast, english):
     limits.require_product(cast.acme, Product.Code.API)  # Pro includes the API
     with pytest.raises(limits.PlanLimitError) as refused:
         limits.require_product(cast.globex, Product.Code.API)
@@ -31,7 +31,7 @@ def test_an_add_on_grants_a_product_until_it_expires(cast):
     assert not limits.has_product(cast.globex, Product.Code.API)
 
 
-def test_users_count_against_the_plan_and_the_message_says_how_many_fit(cast):
+def test_users_count_against_the_plan_and_the_message_says_how_many_fit(cast, english):
     # Starter allows 3 users; Globex has gabriel.
     assert limits.usage(cast.globex, limits.Resource.USERS) == 1
     assert limits.remaining(cast.globex, limits.Resource.USERS) == 2
@@ -67,7 +67,7 @@ def test_an_empty_plan_limit_means_unlimited(cast):
     limits.require_capacity(cast.globex, limits.Resource.USERS, adding=10_000)
 
 
-def test_a_suspended_tenant_may_not_grow_or_use_products(cast):
+def test_a_suspended_tenant_may_not_grow_or_use_products(cast, english):
     from tenancy.services import suspend
 
     suspend(cast.acme, reason="unpaid")

@@ -81,7 +81,7 @@ class InProcessTransport:
         with self._cond:
             self._closed = True
             if self._scheduled:
-                logger.warning("in-process bus closed with %d messages pending", len(self._scheduled))
+                logger.warning("in-process bus closed, %d messages dropped", len(self._scheduled))
             self._cond.notify_all()
 
     def _schedule(self, queue: Queue, body: bytes, attempt: int, delay: float) -> None:

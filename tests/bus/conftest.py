@@ -1,0 +1,70 @@
+import asyncio
+import threading
+import time
+
+import pytest
+
+from bus.handlers import handles, unregister
+from bus.transports import get_transport, reset_transport
+from consumers.runner import Runner
+from tests.bus import broker
+
+
+@pytest.fixture
+def register():
+    """Register handlers for the test only."""
+    queues = []
+
+    def register(queue, handler):
+        handles(queue)(handler)
+        queues.append(queue)
+        return handler
+
+    yield register
+    for queue in queues:
+        unregister(queue)
+
+
+@pytest.fixture
+def inprocess_bus(settings):
+    settings.BUS = {
+        **settings.BUS,
+        "TRANSPORT": "inprocess",
+        "MAX_ATTEMPTS": 3,
+        "RETRY_DELAY_MS": 0,
+    }
+    return get_transport()
+
+
+@pytest.fixture
+def rabbitmq(settings):
+    """The real broker with 3 attempts and no retry delay; deletes this test's queues after."""
+    settings.BUS = {**settings.BUS, "TRANSPORT": "rabbitmq", "MAX_ATTEMPTS": 3, "RETRY_DELAY_MS": 0}
+    yield settings.BUS
+    reset_transport()
+    broker.delete_all()
+
+
+@pytest.fixture
+def start_consumer():
+    """Start a Runner on a thread of this process; stopped (and checked) at teardown."""
+    started = []
+
+    def start(*queues, prefetch=2, drain_timeout=5):
+        runner = Runner(queues, prefetch=prefetch, drain_timeout=drain_timeout)
+        result = {}
+        thread = threading.Thread(target=lambda: result.update(abandoned=asyncio.run(runner.run())))
+        thread.start()
+        started.append((runner, thread, result))
+        deadline = time.monotonic() + 10
+        while not runner.consuming.wait(0.05):
+            if not thread.is_alive() or time.monotonic() > deadline:
+                pytest.fail("the consumer did not start")
+        return runner
+
+    yield start
+    for runner, thread, result in started:
+        runner.stop()
+        thread.join(10)
+        assert not thread.is_alive(), "the consumer did not stop"
+        assert result == {"abandoned": 0}

@@ -1,0 +1,40 @@
+import time
+import uuid
+
+import pytest
+
+from bus.errors import BusUnavailable
+from bus.health import check
+from bus.payloads import ChatSend
+from bus.publish import publish_now
+
+UNREACHABLE = "amqp://guest:guest@127.0.0.1:1/"
+
+
+def test_the_health_check_reaches_the_broker(settings):
+    assert settings.BUS["TRANSPORT"] == "rabbitmq"
+    assert check() == {"transport": "rabbitmq"}
+
+
+def test_the_health_check_fails_fast_when_the_broker_is_unreachable(settings):
+    settings.BUS = {**settings.BUS, "URL": UNREACHABLE}
+    started = time.monotonic()
+
+    with pytest.raises(BusUnavailable):
+        check()
+
+    assert time.monotonic() - started < settings.HEALTHZ_TIMEOUT_SECONDS + 0.5
+
+
+def test_publishing_to_an_unreachable_broker_raises_bus_unavailable(settings):
+    settings.BUS = {**settings.BUS, "URL": UNREACHABLE}
+
+    with pytest.raises(BusUnavailable, match="RabbitMQ"):
+        publish_now(ChatSend(tenant_id=str(uuid.uuid4()), message_id=str(uuid.uuid4())))
+
+
+def test_the_inprocess_health_check_reports_pending_and_dead_letters(inprocess_bus):
+    publish_now(ChatSend(tenant_id=str(uuid.uuid4()), message_id=str(uuid.uuid4())))
+    assert inprocess_bus.drain(5)
+
+    assert check() == {"transport": "inprocess", "pending": 0, "dead_letters": 1}
