@@ -36,8 +36,11 @@ class TenantRelatedFieldListFilter(admin.RelatedFieldListFilter):
         return field.get_choices(
             include_blank=False,
             ordering=ordering,
-            limit_choices_to={"pk__in": field.related_model._default_manager.for_tenant(
-                request.user.tenant_id).values("pk")},
+            limit_choices_to={
+                "pk__in": field.related_model._default_manager.for_tenant(
+                    request.user.tenant_id
+                ).values("pk")
+            },
         )
 
 
@@ -65,13 +68,16 @@ class TenantFormMixin:
         tenant_id = chosen.pk if chosen else getattr(self.instance, "tenant_id", None)
         if tenant_id is None:
             return cleaned
-        for name, value in cleaned.items():
+        # A copy: add_error() removes the field from cleaned_data while we iterate.
+        for name, value in list(cleaned.items()):
             if name == TENANT_FIELD:
                 continue
             related = value if isinstance(value, models.QuerySet | list | tuple) else [value]
             if any(_tenant_id_of(v) not in (None, tenant_id) for v in related):
-                self.add_error(name, ValidationError(
-                    _("Choose items of the same company."), code="cross_tenant"))
+                self.add_error(
+                    name,
+                    ValidationError(_("Choose items of the same company."), code="cross_tenant"),
+                )
         return cleaned
 
 
@@ -99,8 +105,10 @@ class TenantAdminMixin(MissingObjectIs404):
     # --- choices in forms and filters -----------------------------------------------------
     def _scope_choices(self, db_field, request, kwargs):
         related = db_field.related_model
-        if not request.user.is_superuser and "queryset" not in kwargs and _is_tenant_scoped(
-            related
+        if (
+            not request.user.is_superuser
+            and "queryset" not in kwargs
+            and _is_tenant_scoped(related)
         ):
             related_admin = self.admin_site._registry.get(related)
             base = (

@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as StockUserAdmin
+from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -21,7 +22,10 @@ class DepartmentAdmin(TenantModelAdmin):
     fields = ["tenant", "name", "colour", "transfer_message"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(member_count=Count("members"))
+        # annotate() drops Meta.ordering: order again so pagination and autocomplete are stable.
+        return (
+            super().get_queryset(request).annotate(member_count=Count("members")).order_by("name")
+        )
 
     @admin.display(description=_("colour"))
     def colour_swatch(self, obj):
@@ -48,8 +52,10 @@ class MembershipRulesForm(forms.ModelForm):
                 self.add_error(None, _("Choose the user's company and role."))
             return cleaned
         # self.instance still holds the stored values here (they are copied in after clean()).
+        # A new user already has its UUID pk: only _state tells whether it is stored.
         was_counted = (
-            bool(self.instance.pk) and self.instance.is_active
+            not self.instance._state.adding
+            and self.instance.is_active
             and self.instance.tenant_id == tenant.pk
         )
         if cleaned.get("is_active", True) and not was_counted:
@@ -71,7 +77,19 @@ class AddUserForm(MembershipRulesForm, UserCreationForm):
 class ChangeUserForm(MembershipRulesForm, UserChangeForm):
     class Meta:
         model = User
-        fields = "__all__"
+        fields = [
+            "email",
+            "password",
+            "display_name",
+            "phone",
+            "tenant",
+            "role",
+            "departments",
+            "is_active",
+            "is_superuser",
+            "groups",
+            "user_permissions",
+        ]
 
 
 @admin.register(User)
@@ -98,15 +116,24 @@ class UserAdmin(TenantAdminMixin, StockUserAdmin, ModelAdmin):
         (_("Company"), {"fields": ["tenant", "role", "departments"]}),
     ]
     # Only platform staff may grant superuser status or raw permissions.
-    platform_fieldset = (
-        _("Platform"), {"fields": ["is_superuser", "groups", "user_permissions"]}
-    )
+    platform_fieldset = (_("Platform"), {"fields": ["is_superuser", "groups", "user_permissions"]})
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = list(super().get_fieldsets(request, obj))
         if request.user.is_superuser and obj is not None:
             fieldsets.append(self.platform_fieldset)
         return fieldsets
+
+    def get_deleted_objects(self, objs, request):
+        # Deleting the last active administrator would leave the company unmanageable: list it
+        # as something the user may not delete, which makes the admin refuse the whole deletion
+        # (the delete page and the bulk action alike).
+        deleted, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)
+        try:
+            services.check_admins_remain_without(list(objs))
+        except ValidationError as error:
+            perms_needed.add(error.messages[0])
+        return deleted, model_count, perms_needed, protected
 
     def formfield_for_choice_field(self, db_field, request, **kwargs):
         if db_field.name == "role" and not request.user.is_superuser:

@@ -18,18 +18,25 @@ def check_can_add_member(tenant, *, adding: int = 1) -> None:
 
 def check_keeps_an_admin(user: User, *, new_role: str, new_active: bool) -> None:
     """A company must keep at least one active administrator, or nobody could manage it."""
-    if not (user.pk and user.tenant_id and user.role == Role.ADMIN and user.is_active):
+    if user._state.adding or (new_role == Role.ADMIN and new_active):
         return
-    if new_role == Role.ADMIN and new_active:
-        return
-    others = (
-        User.objects.for_tenant(user.tenant_id)
-        .filter(role=Role.ADMIN, is_active=True)
-        .exclude(pk=user.pk)
-    )
-    if not others.exists():
-        raise ValidationError(
-            _("%(user)s is the company's last active administrator."),
-            code="last_admin",
-            params={"user": user},
+    check_admins_remain_without([user])
+
+
+def check_admins_remain_without(users) -> None:
+    """Raise unless every company of ``users`` keeps an active administrator without them."""
+    leaving = {user.pk for user in users}
+    for user in users:
+        if not (user.tenant_id and user.role == Role.ADMIN and user.is_active):
+            continue
+        others = (
+            User.objects.for_tenant(user.tenant_id)
+            .filter(role=Role.ADMIN, is_active=True)
+            .exclude(pk__in=leaving)
         )
+        if not others.exists():
+            raise ValidationError(
+                _("%(user)s is the company's last active administrator."),
+                code="last_admin",
+                params={"user": user},
+            )

@@ -19,8 +19,13 @@ class ProductAdmin(SuperuserOnlyAdmin, ModelAdmin):
 @admin.register(Plan)
 class PlanAdmin(SuperuserOnlyAdmin, ModelAdmin):
     list_display = [
-        "name", "monthly_price", "max_users", "max_instances", "max_contacts",
-        "max_campaigns_per_month", "is_active",
+        "name",
+        "monthly_price",
+        "max_users",
+        "max_instances",
+        "max_contacts",
+        "max_campaigns_per_month",
+        "is_active",
     ]
     list_filter = ["is_active", "products"]
     search_fields = ["name", "slug"]
@@ -59,11 +64,14 @@ class TenantAdmin(MissingObjectIs404, ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return request.user.is_superuser
 
-    @display(description=_("status"), label={
-        Tenant.Status.ACTIVE: "success",
-        Tenant.Status.TRIAL: "info",
-        Tenant.Status.SUSPENDED: "danger",
-    })
+    @display(
+        description=_("status"),
+        label={
+            Tenant.Status.ACTIVE: "success",
+            Tenant.Status.TRIAL: "info",
+            Tenant.Status.SUSPENDED: "danger",
+        },
+    )
     def status_badge(self, obj):
         return obj.status, obj.get_status_display()
 
@@ -71,17 +79,26 @@ class TenantAdmin(MissingObjectIs404, ModelAdmin):
     def suspend_selected(self, request, queryset):
         for tenant in queryset:
             services.suspend(tenant, reason=str(_("Suspended by platform staff")), by=request.user)
-        self.message_user(request, ngettext(
-            "%(count)d company suspended.", "%(count)d companies suspended.", len(queryset)
-        ) % {"count": len(queryset)}, messages.WARNING)
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d company suspended.", "%(count)d companies suspended.", len(queryset)
+            )
+            % {"count": len(queryset)},
+            messages.WARNING,
+        )
 
     @action(description=_("Reactivate selected companies"), permissions=["suspend"])
     def reactivate_selected(self, request, queryset):
         for tenant in queryset:
             services.reactivate(tenant, by=request.user)
-        self.message_user(request, ngettext(
-            "%(count)d company reactivated.", "%(count)d companies reactivated.", len(queryset)
-        ) % {"count": len(queryset)})
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d company reactivated.", "%(count)d companies reactivated.", len(queryset)
+            )
+            % {"count": len(queryset)},
+        )
 
     def has_suspend_permission(self, request):
         return request.user.is_superuser
@@ -92,8 +109,14 @@ class AddOnAdmin(TenantModelAdmin):
     """Add-ons are sold by platform staff; tenant admins can see what they have."""
 
     list_display = [
-        "__str__", "tenant", "product", "extra_users", "extra_instances", "extra_contacts",
-        "extra_campaigns_per_month", "expires_at",
+        "__str__",
+        "tenant",
+        "product",
+        "extra_users",
+        "extra_instances",
+        "extra_contacts",
+        "extra_campaigns_per_month",
+        "expires_at",
     ]
     list_filter = ["tenant", "product"]
     list_select_related = ["tenant", "product"]

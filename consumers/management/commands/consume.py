@@ -9,7 +9,6 @@ from bus.errors import BusUnavailable, NoHandler
 from bus.queues import Queue
 
 
-
 class Command(BaseCommand):
     help = (
         "Consume bus queues from RabbitMQ until SIGTERM or SIGINT, then finish the messages in "

@@ -1,0 +1,143 @@
+"""One row per tenant (or one platform row) for every model in the admin registry.
+
+The admin walk (``walk.build``) asks this table for rows of every registered model, so a model
+registered by a later issue is walked automatically, and a model without a factory fails the
+suite with "add a factory for <label>". Tenant-owned factories get the tenant and a marker string
+that only that tenant's row carries, so a page that shows the other tenant's row is easy to spot.
+
+A tenant's row is made visible to every role of that tenant where the model allows it (Acme's
+rows sit in Sales, the department of marcos and alice), so the walk exercises the role views too.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.contrib.auth.models import Group
+from django.utils import timezone
+from django_q.models import Failure, OrmQ, Schedule, Success
+
+from accounts.models import Department, Role, User
+from tenancy.models import AddOn, Plan, Product
+from tests.scoping_app.models import Ticket
+
+# The department each tenant's rows belong to (marcos and alice work in Acme's Sales).
+HOME_DEPARTMENT = {"acme": "Sales", "globex": "Support"}
+
+
+@dataclass(frozen=True)
+class Factory:
+    make: Callable
+    per_tenant: bool
+
+
+FACTORIES: dict[str, Factory] = {}
+
+
+def tenant_factory(label):
+    def register(make):
+        FACTORIES[label] = Factory(make, per_tenant=True)
+        return make
+
+    return register
+
+
+def platform_factory(label):
+    def register(make):
+        FACTORIES[label] = Factory(make, per_tenant=False)
+        return make
+
+    return register
+
+
+def home_department(cast, tenant) -> Department:
+    return cast.departments[(tenant.slug, HOME_DEPARTMENT[tenant.slug])]
+
+
+# --- tenant-owned (make(cast, tenant, marker)) ------------------------------------------------
+@tenant_factory("tenancy.Tenant")
+def _tenant(cast, tenant, marker):
+    return tenant
+
+
+@tenant_factory("tenancy.AddOn")
+def _addon(cast, tenant, marker):
+    return AddOn.objects.create(tenant=tenant, note=marker)
+
+
+@tenant_factory("accounts.Department")
+def _department(cast, tenant, marker):
+    return Department.objects.create(tenant=tenant, name=marker, colour="#123456")
+
+
+@tenant_factory("accounts.User")
+def _user(cast, tenant, marker):
+    user = User.objects.create_user(
+        f"{tenant.slug}-walk@{tenant.slug}.test",
+        "walk-password-1",
+        display_name=marker,
+        tenant=tenant,
+        role=Role.AGENT,
+    )
+    user.departments.set([home_department(cast, tenant)])
+    return user
+
+
+@tenant_factory("scoping_app.Ticket")
+def _ticket(cast, tenant, marker):
+    ticket = Ticket.objects.create(
+        tenant=tenant, title=marker, department=home_department(cast, tenant)
+    )
+    ticket.watchers.set([home_department(cast, tenant)])
+    return ticket
+
+
+# --- platform-wide (make(cast)) ---------------------------------------------------------------
+@platform_factory("tenancy.Plan")
+def _plan(cast):
+    return Plan.objects.create(name="Walk plan", slug="walk-plan", max_users=9)
+
+
+@platform_factory("tenancy.Product")
+def _product(cast):
+    return Product.objects.get(code=Product.Code.SENSE)  # created by a data migration
+
+
+@platform_factory("auth.Group")
+def _group(cast):
+    return Group.objects.create(name="Walk group")
+
+
+@platform_factory("django_q.Schedule")
+def _schedule(cast):
+    return Schedule.objects.create(
+        name="walk-schedule", func="math.floor", args="1.5", schedule_type=Schedule.DAILY
+    )
+
+
+def _task(model, name):
+    now = timezone.now()
+    return model.objects.create(
+        id=f"{name:x<32}"[:32],
+        name=name,
+        func="math.floor",
+        args=(1.5,),
+        kwargs={},
+        started=now,
+        stopped=now,
+        success=model is Success,
+    )
+
+
+@platform_factory("django_q.Success")
+def _success(cast):
+    return _task(Success, "walk-success")
+
+
+@platform_factory("django_q.Failure")
+def _failure(cast):
+    return _task(Failure, "walk-failure")
+
+
+@platform_factory("django_q.OrmQ")
+def _ormq(cast):
+    return OrmQ.objects.create(key="walk-cluster", payload="walk-payload")
