@@ -3,6 +3,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 from django.utils import translation
 
 from accounts.demo import seed_cast
@@ -37,6 +38,24 @@ def pytest_sessionstart(session):
             + ". See README.md (Running the tests).",
             returncode=3,
         )
+
+
+def _clear_run_cache():
+    """Delete this run's cache keys only: ``cache.clear()`` would FLUSHDB the Redis database that
+    parallel runs (and this run's channel layer) share; this run's keys all start with its
+    KEY_PREFIX (tests/settings.py)."""
+    client = cache._cache.get_client(write=True)
+    keys = list(client.scan_iter(match=f"{settings.CACHES['default']['KEY_PREFIX']}:*"))
+    if keys:
+        client.delete(*keys)
+
+
+@pytest.fixture(autouse=True)
+def clean_cache():
+    # Login throttling and unfold's search results live in the cache: no test sees another's.
+    _clear_run_cache()
+    yield
+    _clear_run_cache()
 
 
 @pytest.fixture

@@ -1,7 +1,6 @@
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission
-from django.core.cache import cache
 
 from accounts.models import Role
 from accounts.roles import ALL, ROLE_PERMISSIONS, sync_role_groups
@@ -12,30 +11,8 @@ from tests.admin import walk as walk_module
 TICKET_GRANTS = {Role.ADMIN: ALL, Role.MANAGER: ("view", "change"), Role.AGENT: ("view",)}
 
 
-def _clear_run_cache():
-    """Delete this run's cache keys only: ``cache.clear()`` would FLUSHDB the Redis database
-    that other runs (and the channel layer) share."""
-    prefix = settings.CACHES["default"].get("KEY_PREFIX", "")
-    backend = cache._cache
-    if hasattr(backend, "get_client"):  # Redis
-        client = backend.get_client(write=True)
-        keys = list(client.scan_iter(match=f"{prefix}:*"))
-        if keys:
-            client.delete(*keys)
-    else:
-        cache.clear()
-
-
 @pytest.fixture(autouse=True)
-def clean_cache():
-    # Login throttling and unfold's search results live in the cache.
-    _clear_run_cache()
-    yield
-    _clear_run_cache()
-
-
-@pytest.fixture(autouse=True)
-def english(client):
+def english_pages(client):
     """Messages are asserted by their English source text; the site's default is pt-br."""
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
 

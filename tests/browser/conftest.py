@@ -16,34 +16,8 @@ which the tests that run after them rely on.
 """
 
 import pytest
-from django.conf import settings
-from django.core.cache import cache
 
 from tests.browser.chromium import chromium_page
-
-
-def _clear_run_cache():
-    """Delete this run's cache keys only. ``cache.clear()`` would FLUSHDB the Redis database
-    that parallel runs (and this run's channel layer) share; this run's keys all start with its
-    KEY_PREFIX (tests/settings.py)."""
-    backend = cache._cache
-    if hasattr(backend, "get_client"):  # Redis
-        prefix = settings.CACHES["default"].get("KEY_PREFIX", "")
-        client = backend.get_client(write=True)
-        keys = list(client.scan_iter(match=f"{prefix}:*"))
-        if keys:
-            client.delete(*keys)
-    else:
-        cache.clear()
-
-
-@pytest.fixture(autouse=True)
-def clean_login_throttle():
-    # Failed logins are counted in the cache, per email and per client IP, and every browser
-    # test connects from 127.0.0.1: each test starts and ends with no failures counted.
-    _clear_run_cache()
-    yield
-    _clear_run_cache()
 
 
 @pytest.fixture
