@@ -98,7 +98,15 @@ class UserAdmin(TenantAdminMixin, StockUserAdmin, ModelAdmin):
     add_form = AddUserForm
     change_password_form = AdminPasswordChangeForm
     ordering = ["email"]
-    list_display = ["email", "display_name", "role", "tenant", "is_active", "last_login"]
+    list_display = [
+        "email",
+        "display_name",
+        "phone_shown",
+        "role",
+        "tenant",
+        "is_active",
+        "last_login",
+    ]
     list_filter = ["tenant", "role", "departments", "is_active", "is_superuser"]
     list_select_related = ["tenant"]
     search_fields = ["email", "display_name", "phone"]
@@ -123,6 +131,10 @@ class UserAdmin(TenantAdminMixin, StockUserAdmin, ModelAdmin):
         if request.user.is_superuser and obj is not None:
             fieldsets.append(self.platform_fieldset)
         return fieldsets
+
+    @admin.display(description=_("phone"), ordering="phone")
+    def phone_shown(self, obj):
+        return obj.phone_display
 
     def get_deleted_objects(self, objs, request):
         # Deleting the last active administrator would leave the company unmanageable: list it

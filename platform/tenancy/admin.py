@@ -1,8 +1,12 @@
+import zoneinfo
+
+from django import forms
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from unfold.admin import ModelAdmin
 from unfold.decorators import action, display
+from unfold.widgets import UnfoldAdminSelectWidget
 
 from admin_ext.permissions import SuperuserOnlyAdmin
 from admin_ext.tenant_admin import MissingObjectIs404, TenantModelAdmin
@@ -51,6 +55,17 @@ class TenantAdmin(MissingObjectIs404, ModelAdmin):
         if request.user.is_superuser:
             return queryset
         return queryset.filter(pk=request.user.tenant_id)
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "timezone":
+            # A list to pick from: a typo in a time zone would shift every time shown.
+            return forms.ChoiceField(
+                label=db_field.verbose_name,
+                choices=[(zone, zone) for zone in sorted(zoneinfo.available_timezones())],
+                initial=db_field.default,
+                widget=UnfoldAdminSelectWidget,
+            )
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     def get_prepopulated_fields(self, request, obj=None):
         return self.prepopulated_fields if request.user.is_superuser else {}

@@ -48,3 +48,28 @@ def test_dashboard_shows_the_plan_usage_in_portuguese(cast, login):
     response = login(cast.ana).get("/admin/")
     assert "Uso do plano" in response.text
     assert "3 de 25" in response.text
+
+
+def test_phones_are_listed_the_brazilian_way(cast, login):
+    response = login(cast.ana).get("/admin/accounts/user/")
+    assert "(11) 98765-4321" in response.text
+
+
+def test_the_company_time_zone_is_picked_from_a_list(cast, login):
+    client = login(cast.ana)
+    page = client.get(f"/admin/tenancy/tenant/{cast.acme.pk}/change/")
+    assert '<option value="America/Manaus">' in page.text
+    response = client.post(
+        f"/admin/tenancy/tenant/{cast.acme.pk}/change/",
+        {"name": "Acme", "timezone": "Mars/Olympus"},
+    )
+    assert response.status_code == 200  # the form again, with the error
+    cast.acme.refresh_from_db()
+    assert cast.acme.timezone == "America/Sao_Paulo"
+    response = client.post(
+        f"/admin/tenancy/tenant/{cast.acme.pk}/change/",
+        {"name": "Acme", "timezone": "America/Manaus"},
+    )
+    assert response.status_code == 302
+    cast.acme.refresh_from_db()
+    assert cast.acme.timezone == "America/Manaus"
