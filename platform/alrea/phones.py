@@ -17,6 +17,7 @@ def normalize_phone(raw: str, region: str | None = None) -> str:
         raise ValidationError(
             _("%(value)s is not a phone number."), code="invalid", params={"value": text}
         ) from None
+    number = _with_ninth_digit(number)
     if not phonenumbers.is_valid_number(number):
         raise ValidationError(
             _("%(value)s is not a valid phone number."), code="invalid", params={"value": text}
@@ -39,3 +40,12 @@ def format_phone(e164: str, region: str | None = None) -> str:
         else phonenumbers.PhoneNumberFormat.INTERNATIONAL
     )
     return phonenumbers.format_number(number, style)
+
+
+def _with_ninth_digit(number: phonenumbers.PhoneNumber) -> phonenumbers.PhoneNumber:
+    """Brazilian mobiles gained a leading 9 in 2012-2016; old spreadsheets still hold the
+    8-digit form (DDD + 8 digits starting with 6-9). Both must become one number."""
+    national = phonenumbers.national_significant_number(number)
+    if number.country_code == 55 and len(national) == 10 and national[2] in "6789":
+        return phonenumbers.parse(f"+55{national[:2]}9{national[2:]}", None)
+    return number

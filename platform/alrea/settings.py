@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.postgres",
     "import_export",
     "django_q",
     "channels",
@@ -60,6 +61,7 @@ INSTALLED_APPS = [
     # Alrea
     "tenancy",
     "accounts",
+    "contacts",
     "bus",
     "consumers",
     "admin_ext",

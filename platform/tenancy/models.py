@@ -77,6 +77,12 @@ class Tenant(models.Model):
     timezone = models.CharField(
         _("time zone"), max_length=64, default=DEFAULT_TIMEZONE, validators=[validate_timezone]
     )
+    country = models.CharField(
+        _("country"),
+        max_length=2,
+        default="BR",
+        help_text=_("Two-letter code; phone numbers without a country code are read as local."),
+    )
     plan = models.ForeignKey(Plan, on_delete=models.PROTECT, verbose_name=_("plan"))
     suspended_reason = models.CharField(_("reason for suspension"), max_length=255, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)

@@ -12,6 +12,8 @@ from alrea.phones import format_phone, normalize_phone
         "+55 11 9 8765-4321",
         "5511987654321",
         "+5511987654321",
+        "(11) 8765-4321",  # the old 8-digit mobile, before the ninth digit
+        "55 11 87654321",
     ],
 )
 def test_brazilian_writings_become_one_e164_number(written):
@@ -31,3 +33,7 @@ def test_brazilian_numbers_are_shown_the_brazilian_way():
 
 def test_foreign_numbers_are_shown_in_international_form():
     assert format_phone("+14155552671") == "+1 415-555-2671"
+
+
+def test_landlines_keep_their_eight_digits():
+    assert normalize_phone("(11) 3456-7890") == "+551134567890"

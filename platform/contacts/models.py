@@ -1,0 +1,226 @@
+import uuid
+
+from django.conf import settings
+from django.core.validators import RegexValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from tenancy.models import TenantOwned
+
+
+class UF(models.TextChoices):
+    AC = "AC", "Acre"
+    AL = "AL", "Alagoas"
+    AP = "AP", "Amapá"
+    AM = "AM", "Amazonas"
+    BA = "BA", "Bahia"
+    CE = "CE", "Ceará"
+    DF = "DF", "Distrito Federal"
+    ES = "ES", "Espírito Santo"
+    GO = "GO", "Goiás"
+    MA = "MA", "Maranhão"
+    MT = "MT", "Mato Grosso"
+    MS = "MS", "Mato Grosso do Sul"
+    MG = "MG", "Minas Gerais"
+    PA = "PA", "Pará"
+    PB = "PB", "Paraíba"
+    PR = "PR", "Paraná"
+    PE = "PE", "Pernambuco"
+    PI = "PI", "Piauí"
+    RJ = "RJ", "Rio de Janeiro"
+    RN = "RN", "Rio Grande do Norte"
+    RS = "RS", "Rio Grande do Sul"
+    RO = "RO", "Rondônia"
+    RR = "RR", "Roraima"
+    SC = "SC", "Santa Catarina"
+    SP = "SP", "São Paulo"
+    SE = "SE", "Sergipe"
+    TO = "TO", "Tocantins"
+
+
+colour_validator = RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Use a colour like #10b981."))
+
+
+class Tag(TenantOwned):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    name = models.CharField(_("name"), max_length=60)
+    colour = models.CharField(
+        _("colour"), max_length=7, default="#6366f1", validators=[colour_validator]
+    )
+    # Kept incrementally by contacts.services (DESIGN rule 6), never recounted per page view.
+    contact_count = models.PositiveIntegerField(_("contacts"), default=0, editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "name"],
+                name="tag_name_unique_per_tenant",
+                violation_error_message=_("This company already has a tag with this name."),
+            )
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class ContactList(TenantOwned):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    name = models.CharField(_("name"), max_length=100)
+    description = models.TextField(_("description"), blank=True)
+    contact_count = models.PositiveIntegerField(_("contacts"), default=0, editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("contact list")
+        verbose_name_plural = _("contact lists")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "name"],
+                name="contact_list_name_unique_per_tenant",
+                violation_error_message=_("This company already has a list with this name."),
+            )
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Contact(TenantOwned):
+    class Gender(models.TextChoices):
+        FEMALE = "F", _("Female")
+        MALE = "M", _("Male")
+        OTHER = "O", _("Other")
+
+    class Source(models.TextChoices):
+        MANUAL = "manual", _("Manual")
+        IMPORT = "import", _("Import")
+        WHATSAPP = "whatsapp", _("WhatsApp")
+        API = "api", _("API")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    name = models.CharField(_("name"), max_length=150, blank=True)
+    phone = models.CharField(_("phone"), max_length=20, help_text=_("Stored in E.164 form."))
+    email = models.EmailField(_("email"), blank=True)
+    birth_date = models.DateField(_("birth date"), null=True, blank=True)
+    gender = models.CharField(_("gender"), max_length=1, choices=Gender.choices, blank=True)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    state = models.CharField(_("state"), max_length=2, choices=UF.choices, blank=True)
+    country = models.CharField(_("country"), max_length=2, default="BR")
+    zip_code = models.CharField(_("ZIP code"), max_length=9, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    custom_fields = models.JSONField(_("custom fields"), default=dict, blank=True)
+    tags = models.ManyToManyField(Tag, through="ContactTag", blank=True, verbose_name=_("tags"))
+    lists = models.ManyToManyField(
+        ContactList, through="ListMembership", blank=True, verbose_name=_("lists")
+    )
+    opted_out = models.BooleanField(_("opted out"), default=False)
+    opted_out_at = models.DateTimeField(_("opted out at"), null=True, blank=True)
+    opt_out_reason = models.CharField(_("opt-out reason"), max_length=255, blank=True)
+    source = models.CharField(
+        _("source"), max_length=16, choices=Source.choices, default=Source.MANUAL
+    )
+    last_interaction_at = models.DateTimeField(_("last interaction"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "phone"],
+                name="contact_phone_unique_per_tenant",
+                violation_error_message=_("This company already has a contact with this phone."),
+            )
+        ]
+        # Every admin filter and the default ordering have an index led by the tenant.
+        indexes = [
+            models.Index(fields=["tenant", "-created_at"], name="contact_tenant_created"),
+            models.Index(fields=["tenant", "opted_out"], name="contact_tenant_opted_out"),
+            models.Index(fields=["tenant", "state"], name="contact_tenant_state"),
+            models.Index(fields=["tenant", "source"], name="contact_tenant_source"),
+            # Search and custom-field filters use PostgreSQL-only indexes (trigram GIN on
+            # name, email and phone; GIN on custom_fields), created by migration
+            # 0002_search_indexes, which the embedded SQLite default skips.
+        ]
+
+    def __str__(self):
+        return self.name or self.phone
+
+
+class ContactTag(models.Model):
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE)
+    tag = models.ForeignKey(Tag, on_delete=models.CASCADE)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["contact", "tag"], name="contact_tag_unique")
+        ]
+        indexes = [models.Index(fields=["tag", "contact"], name="contact_tag_by_tag")]
+
+    def __str__(self):
+        return f"{self.contact_id} · {self.tag_id}"
+
+
+class ListMembership(models.Model):
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE)
+    contact_list = models.ForeignKey(ContactList, on_delete=models.CASCADE)
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["contact", "contact_list"], name="list_membership_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["contact_list", "contact"], name="list_membership_by_list")]
+
+    def __str__(self):
+        return f"{self.contact_id} · {self.contact_list_id}"
+
+
+class ContactEvent(TenantOwned):
+    """The contact's timeline. Later issues add message and campaign events."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", _("Created")
+        IMPORTED = "imported", _("Imported")
+        UPDATED = "updated", _("Updated")
+        TAGGED = "tagged", _("Tagged")
+        UNTAGGED = "untagged", _("Tag removed")
+        LISTED = "listed", _("Added to a list")
+        OPTED_OUT = "opted_out", _("Opted out")
+        OPTED_IN = "opted_in", _("Opted in again")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    contact = models.ForeignKey(
+        Contact, on_delete=models.CASCADE, related_name="events", verbose_name=_("contact")
+    )
+    kind = models.CharField(_("event"), max_length=32, choices=Kind.choices)
+    detail = models.CharField(_("detail"), max_length=255, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    created_at = models.DateTimeField(_("when"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("contact event")
+        verbose_name_plural = _("contact events")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["contact", "-created_at"], name="contact_event_timeline")]
+
+    def __str__(self):
+        return (
+            f"{self.get_kind_display()}: {self.detail}" if self.detail else self.get_kind_display()
+        )
