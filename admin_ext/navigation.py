@@ -10,7 +10,14 @@ from django.utils.translation import gettext_lazy as _
 
 # (section title, [(item title, material icon, admin url name, "app_label.model"), ...])
 SECTIONS = [
-    (_("Contacts"), []),
+    (
+        _("Contacts"),
+        [
+            (_("Contacts"), "contacts", "admin:contacts_contact_changelist", "contacts.contact"),
+            (_("Tags"), "label", "admin:contacts_tag_changelist", "contacts.tag"),
+            (_("Lists"), "list", "admin:contacts_contactlist_changelist", "contacts.contactlist"),
+        ],
+    ),
     (_("Campaigns"), []),
     (_("Chat"), []),
     (_("WhatsApp"), []),

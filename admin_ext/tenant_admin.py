@@ -92,17 +92,9 @@ class MissingObjectIs404:
         return obj
 
 
-class TenantAdminMixin(MissingObjectIs404):
-    """Tenant scoping for a ModelAdmin; mix in before the admin class it refines."""
+class TenantChoicesMixin:
+    """FK and M2M choices limited to the user's tenant (for ModelAdmins and inlines)."""
 
-    # --- what a user may see --------------------------------------------------------------
-    def get_queryset(self, request):
-        queryset = super().get_queryset(request)
-        if request.user.is_superuser:
-            return queryset
-        return queryset.visible_to(request.user)
-
-    # --- choices in forms and filters -----------------------------------------------------
     def _scope_choices(self, db_field, request, kwargs):
         related = db_field.related_model
         if (
@@ -129,6 +121,18 @@ class TenantAdminMixin(MissingObjectIs404):
             db_field, request, **self._scope_choices(db_field, request, kwargs)
         )
 
+
+class TenantAdminMixin(TenantChoicesMixin, MissingObjectIs404):
+    """Tenant scoping for a ModelAdmin; mix in before the admin class it refines."""
+
+    # --- what a user may see --------------------------------------------------------------
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        return queryset.visible_to(request.user)
+
+    # --- choices in filters ---------------------------------------------------------------
     def get_list_filter(self, request):
         filters = []
         for entry in super().get_list_filter(request):

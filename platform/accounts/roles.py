@@ -25,14 +25,23 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "accounts.department": ALL,
         "tenancy.tenant": ("view", "change"),
         "tenancy.addon": VIEW,
+        "contacts.contact": ALL,
+        "contacts.tag": ALL,
+        "contacts.contactlist": ALL,
     },
     Role.MANAGER: {
         "accounts.user": VIEW,
         "accounts.department": VIEW,
         "tenancy.tenant": VIEW,
+        "contacts.contact": ALL,
+        "contacts.tag": ALL,
+        "contacts.contactlist": ALL,
     },
     Role.AGENT: {
         "accounts.department": VIEW,
+        "contacts.contact": VIEW,
+        "contacts.tag": VIEW,
+        "contacts.contactlist": VIEW,
     },
 }
 

@@ -123,6 +123,16 @@ def add_to_list(tenant, contacts, contact_list: ContactList, *, by=None) -> int:
 
 
 @transaction.atomic
+def remove_from_list(tenant, contacts, contact_list: ContactList, *, by=None) -> int:
+    _check_same_tenant(tenant, contact_list)
+    removed = _unlink(ListMembership, "contact_list", contact_list, contacts.for_tenant(tenant))
+    ContactList.objects.filter(pk=contact_list.pk).update(
+        contact_count=F("contact_count") - len(removed)
+    )
+    return len(removed)
+
+
+@transaction.atomic
 def opt_out(tenant, contacts, *, reason: str = "", by=None) -> int:
     """Stop every campaign message to these contacts. Already opted-out ones keep their date."""
     changed = list(contacts.for_tenant(tenant).filter(opted_out=False).values_list("pk", flat=True))

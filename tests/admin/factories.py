@@ -17,6 +17,8 @@ from django.utils import timezone
 from django_q.models import Failure, OrmQ, Schedule, Success
 
 from accounts.models import Department, Role, User
+from contacts import services as contact_services
+from contacts.models import ContactList, Tag
 from tenancy.models import AddOn, Plan, Product
 from tests.scoping_app.models import Ticket
 
@@ -89,6 +91,23 @@ def _ticket(cast, tenant, marker):
     )
     ticket.watchers.set([home_department(cast, tenant)])
     return ticket
+
+
+@tenant_factory("contacts.Tag")
+def _tag(cast, tenant, marker):
+    return Tag.objects.create(tenant=tenant, name=marker)
+
+
+@tenant_factory("contacts.ContactList")
+def _contact_list(cast, tenant, marker):
+    return ContactList.objects.create(tenant=tenant, name=marker)
+
+
+@tenant_factory("contacts.Contact")
+def _contact(cast, tenant, marker):
+    # Each tenant's walk contact gets its own number, so a leak shows as a foreign phone too.
+    number = {"acme": "(11) 98888-0001", "globex": "(21) 97777-0002"}[tenant.slug]
+    return contact_services.create_contact(tenant, name=marker, phone=number)
 
 
 # --- platform-wide (make(cast)) ---------------------------------------------------------------
