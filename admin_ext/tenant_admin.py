@@ -1,14 +1,15 @@
 """The admin side of the one tenant mechanism (DESIGN rule 1).
 
 Every ModelAdmin of a tenant-owned model inherits ``TenantModelAdmin`` (or mixes in
-``TenantAdminMixin``). For anyone but platform
-staff it narrows the changelist, the change/delete/history views, object actions, FK and M2M
-choices, autocomplete and list filters to the user's tenant (and to what their role may see),
-sets the tenant on save and hides the tenant field. Another tenant's object answers 404.
+``TenantAdminMixin``). For anyone but platform staff it narrows the changelist, the
+change/delete/history views, object actions, FK and M2M choices, autocomplete and list filters
+to the user's tenant (and to what their role may see), sets the tenant on save and hides the
+tenant field. Another tenant's object answers 404.
 """
 
 from django.contrib import admin
-from django.core.exceptions import ValidationError
+from django.contrib.admin.utils import get_fields_from_path
+from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import models
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
@@ -25,6 +26,15 @@ def _tenant_id_of(value):
     return getattr(value, "tenant_id", None)
 
 
+def scoped_related(admin_site, related_model, request):
+    """The rows of ``related_model`` the user may pick: what its own admin shows them (tenant
+    and role), or the tenant's rows when it has no admin."""
+    related_admin = admin_site._registry.get(related_model)
+    if related_admin is not None:
+        return related_admin.get_queryset(request)
+    return related_model._default_manager.for_tenant(request.user.tenant_id)
+
+
 class TenantRelatedFieldListFilter(admin.RelatedFieldListFilter):
     """A related-field filter whose choices are the user's tenant's rows only (the stock one
     lists every row of the related table)."""
@@ -32,15 +42,11 @@ class TenantRelatedFieldListFilter(admin.RelatedFieldListFilter):
     def field_choices(self, field, request, model_admin):
         if request.user.is_superuser or not _is_tenant_scoped(field.related_model):
             return super().field_choices(field, request, model_admin)
-        ordering = self.field_admin_ordering(field, request, model_admin)
+        allowed = scoped_related(model_admin.admin_site, field.related_model, request)
         return field.get_choices(
             include_blank=False,
-            ordering=ordering,
-            limit_choices_to={
-                "pk__in": field.related_model._default_manager.for_tenant(
-                    request.user.tenant_id
-                ).values("pk")
-            },
+            ordering=self.field_admin_ordering(field, request, model_admin),
+            limit_choices_to={"pk__in": allowed.values("pk")},
         )
 
 
@@ -102,13 +108,7 @@ class TenantChoicesMixin:
             and "queryset" not in kwargs
             and _is_tenant_scoped(related)
         ):
-            related_admin = self.admin_site._registry.get(related)
-            base = (
-                related_admin.get_queryset(request)
-                if related_admin
-                else related._default_manager.for_tenant(request.user.tenant_id)
-            )
-            kwargs["queryset"] = base
+            kwargs["queryset"] = scoped_related(self.admin_site, related, request)
         return kwargs
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
@@ -138,12 +138,21 @@ class TenantAdminMixin(TenantChoicesMixin, MissingObjectIs404):
         for entry in super().get_list_filter(request):
             if entry == TENANT_FIELD and not request.user.is_superuser:
                 continue
-            if isinstance(entry, str) and "__" not in entry:
-                field = self.model._meta.get_field(entry)
-                if field.is_relation and _is_tenant_scoped(field.related_model):
-                    entry = (entry, TenantRelatedFieldListFilter)
+            path, filter_class = entry if isinstance(entry, tuple) else (entry, None)
+            if isinstance(path, str) and self._points_into_tenant_data(path):
+                if filter_class is None:
+                    entry = (path, TenantRelatedFieldListFilter)
+                elif not issubclass(filter_class, TenantRelatedFieldListFilter):
+                    raise ImproperlyConfigured(
+                        f"{type(self).__name__}.list_filter: {path} lists another model's rows; "
+                        f"its filter must subclass TenantRelatedFieldListFilter."
+                    )
             filters.append(entry)
         return filters
+
+    def _points_into_tenant_data(self, path: str) -> bool:
+        last = get_fields_from_path(self.model, path)[-1]
+        return last.is_relation and _is_tenant_scoped(last.related_model)
 
     # --- the tenant field -----------------------------------------------------------------
     def get_list_display(self, request):

@@ -5,6 +5,7 @@ from unfold.forms import AuthenticationForm
 
 from accounts.models import User
 from accounts.throttle import LoginThrottle
+from tenancy.models import Tenant
 
 
 class LoginForm(AuthenticationForm):
@@ -19,7 +20,7 @@ class LoginForm(AuthenticationForm):
     def clean(self):
         email = self.cleaned_data.get("username")
         throttle = LoginThrottle(self.request, email)
-        if throttle.is_locked():
+        if not throttle.attempt():
             raise ValidationError(
                 self.error_messages["throttled"],
                 code="throttled",
@@ -28,18 +29,17 @@ class LoginForm(AuthenticationForm):
         try:
             cleaned = super().clean()
         except ValidationError:
-            throttle.record_failure()
             if self._belongs_to_suspended_tenant(email, self.cleaned_data.get("password")):
                 raise ValidationError(self.error_messages["suspended"], code="suspended") from None
             raise
-        throttle.reset_account()
+        throttle.succeeded()
         return cleaned
 
     @staticmethod
     def _belongs_to_suspended_tenant(email, password):
         user = (
             User.objects.select_related("tenant")
-            .filter(email__iexact=(email or "").strip(), tenant__status="suspended")
+            .filter(email__iexact=(email or "").strip(), tenant__status=Tenant.Status.SUSPENDED)
             .first()
         )
         return user is not None and user.check_password(password or "")

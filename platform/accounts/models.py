@@ -18,6 +18,9 @@ class Role(models.TextChoices):
 
 
 class Department(TenantOwned):
+    # Managers and agents see the departments they belong to (a department "is in" itself).
+    visibility_department_field = "pk"
+
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     name = models.CharField(_("name"), max_length=100)
     colour = models.CharField(

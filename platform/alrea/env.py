@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 from django.core.exceptions import ImproperlyConfigured
 
 _TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off", ""}
+_FALSE = {"0", "false", "no", "off"}
 
 
 class Env:
@@ -36,7 +36,7 @@ class Env:
 
     def bool(self, name: str, default: bool = False) -> bool:
         value = self._raw(name)
-        if value is None:
+        if not value:  # unset or empty: an empty value never switches a protection off
             return default
         if value.lower() in _TRUE:
             return True

@@ -24,13 +24,14 @@ _DEV_SECRET_KEY = "dev-only-insecure-key-never-use-in-production"
 SECRET_KEY = env.str("SECRET_KEY", _DEV_SECRET_KEY)
 DEBUG = env.bool("DEBUG", default=not PRODUCTION)
 
-if PRODUCTION:
-    if DEBUG:
-        raise ImproperlyConfigured("DEBUG must be off when ALREA_ENV=production.")
-    if SECRET_KEY == _DEV_SECRET_KEY or len(SECRET_KEY) < 50 or "insecure" in SECRET_KEY:
-        raise ImproperlyConfigured(
-            "ALREA_ENV=production needs a real SECRET_KEY (50+ random characters)."
-        )
+if PRODUCTION and DEBUG:
+    raise ImproperlyConfigured("DEBUG must be off when ALREA_ENV=production.")
+# Also outside production mode: a server with DEBUG off is serving someone, so it must not sign
+# sessions with the public development key.
+if not DEBUG and (SECRET_KEY == _DEV_SECRET_KEY or len(SECRET_KEY) < 50):
+    raise ImproperlyConfigured(
+        "A real SECRET_KEY (50+ random characters) is needed when DEBUG is off."
+    )
 
 ALLOWED_HOSTS = env.list(
     "ALLOWED_HOSTS", [] if PRODUCTION else ["localhost", "127.0.0.1", "[::1]", "testserver"]
@@ -105,14 +106,26 @@ TEMPLATES = [
 
 # --- Database --------------------------------------------------------------------------------
 _database_url = env.url("DATABASE_URL", ("postgres", "postgresql", "sqlite"))
+if PRODUCTION:
+    # The embedded defaults are for one laptop: per-process cache and throttle counts, a bus
+    # that loses messages on restart. Production names its services.
+    _missing = [name for name in ("DATABASE_URL", "REDIS_URL", "RABBITMQ_URL") if not env.str(name)]
+    if _missing:
+        raise ImproperlyConfigured(
+            f"ALREA_ENV=production needs {', '.join(_missing)} (see docs/configuration.md)."
+        )
 if _database_url:
     DATABASES = {
         "default": dj_database_url.parse(
             _database_url,
-            conn_max_age=env.int("DATABASE_CONN_MAX_AGE", 60, min_value=0),
+            # 0: under ASGI each request may run on another thread; persistent connections
+            # would pile up (Django's advice). Use a pooler (PgBouncer) to save connects.
+            conn_max_age=env.int("DATABASE_CONN_MAX_AGE", 0, min_value=0),
             conn_health_checks=True,
         )
     }
+    if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+        DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = 5
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
@@ -128,16 +141,20 @@ else:
 REDIS_URL = env.url("REDIS_URL", ("redis", "rediss"))
 if REDIS_URL:
     _cache_prefix = env.str("CACHE_KEY_PREFIX", "alrea:cache")
+    # Bounded waits: a Redis outage must answer errors, not hang requests and /healthz.
+    _redis_options = {"socket_connect_timeout": 2, "socket_timeout": 2}
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": _cache_prefix,
+            "OPTIONS": _redis_options,
         },
         "q2": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": f"{_cache_prefix}:q2",
+            "OPTIONS": _redis_options,
         },
     }
     CHANNEL_LAYERS = {
@@ -180,11 +197,12 @@ BUS = {
 # The ORM broker is the default everywhere: jobs (imports, reports) are few and must survive a
 # restart, and our Redis keeps nothing on disk. Q2_BROKER=redis trades that for lower latency.
 Q2_BROKER = env.choice("Q2_BROKER", ("orm", "redis"), "orm")
+_q2_timeout = env.int("Q2_TIMEOUT", 1800, min_value=1)
 Q_CLUSTER = {
     "name": "alrea",
     "workers": env.int("Q2_WORKERS", 2, min_value=1),
-    "timeout": env.int("Q2_TIMEOUT", 1800, min_value=1),
-    "retry": env.int("Q2_TIMEOUT", 1800, min_value=1) + 60,  # must exceed timeout
+    "timeout": _q2_timeout,
+    "retry": _q2_timeout + 60,  # must exceed timeout
     "max_attempts": 3,
     "catch_up": False,
     "save_limit": 1000,
@@ -249,6 +267,7 @@ if PRODUCTION:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", True)
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # load balancers probe over plain HTTP
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", 31536000, min_value=0)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
     SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", False)
@@ -274,10 +293,8 @@ DEFAULT_PHONE_REGION = env.str("DEFAULT_PHONE_REGION", "BR")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
-    },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {"context": {"()": "alrea.logs.ContextFormatter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "context"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", "INFO").upper()},
     "loggers": {
         "aiormq": {"level": "WARNING"},

@@ -68,7 +68,10 @@ def _addon(cast, tenant, marker):
 
 @tenant_factory("accounts.Department")
 def _department(cast, tenant, marker):
-    return Department.objects.create(tenant=tenant, name=marker, colour="#123456")
+    department = Department.objects.create(tenant=tenant, name=marker, colour="#123456")
+    # Managers and agents see only their own departments: the home department's people join.
+    department.members.add(*home_department(cast, tenant).members.all())
+    return department
 
 
 @tenant_factory("accounts.User")

@@ -60,3 +60,7 @@ def test_url_without_host_fails():
 def test_required_value_missing_fails():
     with pytest.raises(ImproperlyConfigured, match="S3_ACCESS_KEY_ID must be set"):
         Env({}).str("S3_ACCESS_KEY_ID", required=True)
+
+
+def test_an_empty_boolean_keeps_its_default():
+    assert Env({"SECURE_SSL_REDIRECT": ""}).bool("SECURE_SSL_REDIRECT", True) is True

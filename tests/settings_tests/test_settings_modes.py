@@ -8,6 +8,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 GOOD_KEY = "k" * 60
+SERVICES = {
+    "DATABASE_URL": "postgres://u@db.internal:5432/alrea",
+    "REDIS_URL": "redis://cache.internal:6379/0",
+    "RABBITMQ_URL": "amqp://u:p@mq.internal:5672/%2F",
+}
 _SETTINGS_VARS = (
     "DATABASE_URL",
     "REDIS_URL",
@@ -68,9 +73,7 @@ def test_nothing_set_means_the_embedded_defaults(tmp_path):
 def test_service_urls_switch_to_the_real_services(tmp_path):
     result = load_settings(
         tmp_path,
-        DATABASE_URL="postgres://u@db.internal:5432/alrea",
-        REDIS_URL="redis://cache.internal:6379/0",
-        RABBITMQ_URL="amqp://u:p@mq.internal:5672/%2F",
+        **SERVICES,
         S3_BUCKET="media",
         S3_ACCESS_KEY_ID="id",
         S3_SECRET_ACCESS_KEY="secret",
@@ -97,13 +100,19 @@ def test_production_refuses_debug(tmp_path):
 
 
 def test_production_refuses_a_missing_or_weak_secret_key(tmp_path):
-    missing = load_settings(tmp_path, ALREA_ENV="production", ALLOWED_HOSTS="alrea.example")
+    missing = load_settings(
+        tmp_path, ALREA_ENV="production", ALLOWED_HOSTS="alrea.example", **SERVICES
+    )
     weak = load_settings(
-        tmp_path, ALREA_ENV="production", ALLOWED_HOSTS="alrea.example", SECRET_KEY="short"
+        tmp_path,
+        ALREA_ENV="production",
+        ALLOWED_HOSTS="alrea.example",
+        SECRET_KEY="short",
+        **SERVICES,
     )
     for result in (missing, weak):
         assert result.returncode != 0
-        assert "needs a real SECRET_KEY" in result.stderr
+        assert "A real SECRET_KEY" in result.stderr
 
 
 def test_production_sets_secure_cookies_hsts_and_trusted_origins(tmp_path):
@@ -113,6 +122,7 @@ def test_production_sets_secure_cookies_hsts_and_trusted_origins(tmp_path):
         SECRET_KEY=GOOD_KEY,
         ALLOWED_HOSTS="alrea.example",
         CSRF_TRUSTED_ORIGINS="https://alrea.example",
+        **SERVICES,
     )
     assert result.returncode == 0, result.stderr
     loaded = json.loads(result.stdout)
@@ -126,3 +136,21 @@ def test_a_malformed_service_url_stops_start_up(tmp_path):
     result = load_settings(tmp_path, REDIS_URL="localhost:6379")
     assert result.returncode != 0
     assert "REDIS_URL must start with redis://" in result.stderr
+
+
+def test_production_refuses_the_embedded_defaults(tmp_path):
+    result = load_settings(
+        tmp_path,
+        ALREA_ENV="production",
+        SECRET_KEY=GOOD_KEY,
+        ALLOWED_HOSTS="alrea.example",
+        REDIS_URL=SERVICES["REDIS_URL"],
+    )
+    assert result.returncode != 0
+    assert "needs DATABASE_URL, RABBITMQ_URL" in result.stderr
+
+
+def test_debug_off_refuses_the_development_key_even_outside_production(tmp_path):
+    result = load_settings(tmp_path, DEBUG="false")
+    assert result.returncode != 0
+    assert "A real SECRET_KEY" in result.stderr

@@ -69,3 +69,19 @@ def test_the_async_helper_for_sockets_and_consumers_is_404_across_tenants(cast, 
     with pytest.raises(Http404):
         lookup(Ticket, cast.acme, pk=tickets["globex"].pk)
     assert lookup(Ticket, cast.globex, pk=tickets["globex"].pk).title == "globex"
+
+
+def test_managers_and_agents_see_only_their_own_departments(cast):
+    from accounts.models import Department
+
+    assert [d.name for d in Department.objects.visible_to(cast.marcos)] == ["Sales"]
+    assert [d.name for d in Department.objects.visible_to(cast.alice)] == ["Sales"]
+    assert Department.objects.visible_to(cast.ana).count() == 2
+
+
+def test_list_filter_choices_follow_the_role_too(cast, login):
+    response = login(cast.marcos).get("/admin/accounts/user/")
+    assert "Sales" in response.text
+    assert "departments__id__exact=" + str(cast.departments[("acme", "Support")].pk) not in (
+        response.text
+    )
