@@ -9,5 +9,4 @@ class AdminExtConfig(AppConfig):
     def ready(self):
         from django.contrib import admin
 
-        admin.site.site_header = admin.site.site_title = "Alrea"
-        admin.site.index_title = _("Dashboard")
+        admin.site.index_title = _("Dashboard")  # the header of the front page

@@ -12,19 +12,32 @@ CAST_PASSWORD = "cast-password-1"
 
 
 def _unreachable_services():
+    """Log in to each service, not only reach its port: a refused password is just as down."""
+    import psycopg
+    import redis
+
     database = settings.DATABASES["default"]
-    redis, rabbitmq = urlsplit(settings.REDIS_URL), urlsplit(settings.RABBITMQ_URL)
-    targets = [
-        ("PostgreSQL", database.get("HOST") or "127.0.0.1", int(database.get("PORT") or 5432)),
-        ("Redis", redis.hostname, redis.port or 6379),
-        ("RabbitMQ", rabbitmq.hostname, rabbitmq.port or 5672),
-    ]
+    rabbitmq = urlsplit(settings.RABBITMQ_URL)
+    checks = {
+        "PostgreSQL": lambda: psycopg.connect(
+            host=database["HOST"],
+            port=database["PORT"] or 5432,
+            user=database["USER"],
+            password=database["PASSWORD"] or None,
+            dbname="postgres",
+            connect_timeout=3,
+        ).close(),
+        "Redis": lambda: redis.Redis.from_url(settings.REDIS_URL, socket_timeout=3).ping(),
+        "RabbitMQ": lambda: socket.create_connection(
+            (rabbitmq.hostname, rabbitmq.port or 5672), timeout=3
+        ).close(),
+    }
     down = []
-    for name, host, port in targets:
+    for name, check in checks.items():
         try:
-            socket.create_connection((host, port), timeout=2).close()
-        except OSError as exc:
-            down.append(f"{name} at {host}:{port} ({exc.strerror or exc})")
+            check()
+        except Exception as exc:  # any failure means the suite cannot run
+            down.append(f"{name} ({type(exc).__name__}: {str(exc).strip().splitlines()[0]})")
     return down
 
 
@@ -35,7 +48,7 @@ def pytest_sessionstart(session):
         pytest.exit(
             "The test suite needs these services, which are down: "
             + "; ".join(down)
-            + ". See README.md (Running the tests).",
+            + ". See README.md (Run the tests).",
             returncode=3,
         )
 

@@ -29,6 +29,8 @@ def check_admins_remain_without(users) -> None:
     for user in users:
         if not (user.tenant_id and user.role == Role.ADMIN and user.is_active):
             continue
+        # Row lock: two admins demoting each other at once must not both pass.
+        limits.lock_tenant(user.tenant)
         others = (
             User.objects.for_tenant(user.tenant_id)
             .filter(role=Role.ADMIN, is_active=True)

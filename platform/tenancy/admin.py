@@ -71,7 +71,10 @@ class TenantAdmin(MissingObjectIs404, ModelAdmin):
         return self.prepopulated_fields if request.user.is_superuser else {}
 
     def get_readonly_fields(self, request, obj=None):
-        return [] if request.user.is_superuser else self.staff_only_fields
+        if not request.user.is_superuser:
+            return self.staff_only_fields
+        # Suspension goes through its actions (services.suspend / reactivate), not the form.
+        return ["status", "suspended_reason"] if obj else []
 
     def has_add_permission(self, request):
         return request.user.is_superuser
@@ -119,8 +122,21 @@ class TenantAdmin(MissingObjectIs404, ModelAdmin):
         return request.user.is_superuser
 
 
+class StaffEditsOnly:
+    """Tenant users may look (their role permitting) but only platform staff change."""
+
+    def has_add_permission(self, request):
+        return request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+
 @admin.register(AddOn)
-class AddOnAdmin(TenantModelAdmin):
+class AddOnAdmin(StaffEditsOnly, TenantModelAdmin):
     """Add-ons are sold by platform staff; tenant admins can see what they have."""
 
     list_display = [
@@ -135,12 +151,3 @@ class AddOnAdmin(TenantModelAdmin):
     ]
     list_filter = ["tenant", "product"]
     list_select_related = ["tenant", "product"]
-
-    def has_add_permission(self, request):
-        return request.user.is_superuser
-
-    def has_change_permission(self, request, obj=None):
-        return request.user.is_superuser
-
-    def has_delete_permission(self, request, obj=None):
-        return request.user.is_superuser

@@ -66,3 +66,12 @@ def test_the_database_refuses_a_superuser_inside_a_tenant(cast):
 def test_phone_is_stored_in_e164(cast):
     assert cast.ana.phone == "+5511987654321"
     assert cast.ana.phone_display == "(11) 98765-4321"
+
+
+def test_seed_demo_refuses_to_run_in_production(db, settings):
+    from django.core.management import CommandError, call_command
+
+    settings.PRODUCTION = True
+    with pytest.raises(CommandError, match="production"):
+        call_command("seed_demo")
+    assert not User.objects.filter(email="staff@alrea.test").exists()

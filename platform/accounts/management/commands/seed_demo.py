@@ -1,4 +1,5 @@
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from accounts.demo import seed_cast
@@ -13,6 +14,9 @@ class Command(BaseCommand):
         parser.add_argument("--password", default=DEMO_PASSWORD, help=_("Password for every user."))
 
     def handle(self, *args, password, **options):
+        if settings.PRODUCTION:
+            # It creates a superuser with a published password.
+            raise CommandError(_("seed_demo does not run with ALREA_ENV=production."))
         cast = seed_cast(password)
         self.stdout.write(
             self.style.SUCCESS(_("Demo data ready. Logins (password: %s):") % password)
