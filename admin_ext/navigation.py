@@ -16,6 +16,18 @@ SECTIONS = [
             (_("Contacts"), "contacts", "admin:contacts_contact_changelist", "contacts.contact"),
             (_("Tags"), "label", "admin:contacts_tag_changelist", "contacts.tag"),
             (_("Lists"), "list", "admin:contacts_contactlist_changelist", "contacts.contactlist"),
+            (
+                _("Imports"),
+                "upload_file",
+                "admin:contacts_contactimport_changelist",
+                "contacts.contactimport",
+            ),
+            (
+                _("Exports"),
+                "download",
+                "admin:contacts_contactexport_changelist",
+                "contacts.contactexport",
+            ),
         ],
     ),
     (_("Campaigns"), []),

@@ -4,7 +4,9 @@ Every delivery ends in exactly one of: acknowledged after its handler returned; 
 ``x-attempt`` + 1 (through the ``.retry`` queue when RETRY_DELAY_MS > 0) and then acknowledged;
 or copied to the ``.dead`` queue with the reason and last error and then acknowledged. The copy
 is confirmed by the broker before the original is acknowledged, so a crash in between can
-duplicate a message but never lose one.
+duplicate a message but never lose one. If settling fails (the broker refuses or does not
+confirm the copy within PUBLISH_TIMEOUT_SECONDS, the channel is gone), the message is given back
+to the broker (``nack`` with requeue) and comes round again as a redelivery.
 
 A delivery the broker marks ``redelivered`` was taken by a consumer that never settled it: that
 consumer died, lost its connection or ran out of drain time, possibly because of this very
@@ -13,7 +15,8 @@ dead-letter queue after MAX_ATTEMPTS instead of crashing consumers forever.
 
 Handlers are synchronous and run on a thread pool sized to the number of messages that can be
 in flight (prefetch per queue). On stop() (SIGTERM or SIGINT in the command) the runner cancels
-its consumers, waits up to ``drain_timeout`` for handlers in flight, settles them and closes.
+its consumers (without waiting for a broker that is down), waits up to ``drain_timeout`` for
+handlers in flight, settles them and closes.
 """
 
 import asyncio
@@ -24,7 +27,7 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 
-from aio_pika.abc import AbstractChannel, AbstractIncomingMessage
+from aio_pika.abc import AbstractChannel, AbstractIncomingMessage, AbstractQueue
 from aio_pika.exceptions import CONNECTION_EXCEPTIONS
 from django.conf import settings
 
@@ -47,6 +50,8 @@ from bus.transports.rabbitmq import (
 logger = logging.getLogger(__name__)
 
 UNSETTLED = "redelivered: the consumer that received it stopped before settling it"
+CANCEL_TIMEOUT = 2.0  # seconds to stop the broker's deliveries on stop()
+SETTLE_RETRY_DELAY = 1.0  # seconds before a message that could not be settled is given back
 
 
 def require_handlers(queues: Sequence[Queue]) -> None:
@@ -74,6 +79,7 @@ class Runner:
         self.prefix = settings.BUS["PREFIX"]
         self.max_attempts = settings.BUS["MAX_ATTEMPTS"]
         self.retry_delay = settings.BUS["RETRY_DELAY_MS"] / 1000
+        self.publish_timeout = float(settings.BUS["PUBLISH_TIMEOUT_SECONDS"])
         self.consuming = threading.Event()  # set once every queue has a consumer
         self._executor = ThreadPoolExecutor(
             max_workers=prefetch * len(self.queues), thread_name_prefix="bus-handler"
@@ -110,16 +116,33 @@ class Runner:
 
             await self._stopping.wait()
             logger.info("stopping: taking no new messages, %d in flight", len(self._in_flight))
-            for amqp_queue, tag in consumers:
-                await amqp_queue.cancel(tag)
+            await self._cancel(consumers)
             abandoned = await self._drain()
         finally:
-            # Closing cancels the settle step of any abandoned handler: the broker redelivers
-            # those messages to another consumer.
+            # The messages of handlers still running after the drain were not settled: once the
+            # connection is closed the broker redelivers them to another consumer.
             await connection.close()
             self._executor.shutdown(wait=False, cancel_futures=True)
         logger.info("stopped")
         return abandoned
+
+    async def _cancel(self, consumers: list[tuple[AbstractQueue, str]]) -> None:
+        """Stop the broker's deliveries, without waiting long for a broker that went away.
+
+        A robust queue's cancel() forgets the consumer at once (so a reconnection does not
+        restore it), then waits for the connection to come back to tell the broker. With the
+        broker down there is nothing to tell: it took back the unsettled messages with the
+        connection.
+        """
+        cancels = asyncio.gather(
+            *(amqp_queue.cancel(tag) for amqp_queue, tag in consumers), return_exceptions=True
+        )
+        try:
+            results = await asyncio.wait_for(cancels, CANCEL_TIMEOUT)
+        except TimeoutError:
+            results = [TimeoutError(f"no answer from RabbitMQ within {CANCEL_TIMEOUT:g}s")]
+        for error in {describe(result) for result in results if isinstance(result, Exception)}:
+            logger.warning("could not cancel the consumers: %s", error)
 
     async def _drain(self) -> int:
         deadline = self._loop.time() + self.drain_timeout
@@ -141,8 +164,19 @@ class Runner:
         names: QueueNames,
         message: AbstractIncomingMessage,
     ) -> None:
-        task = asyncio.current_task()
+        # Handled in a task of our own: aiormq cancels the tasks it runs callbacks in when the
+        # connection drops, and the drain must still wait for the handler on its thread.
+        task = self._loop.create_task(self._handle(channel, queue, names, message))
         self._in_flight.add(task)
+        task.add_done_callback(self._in_flight.discard)
+
+    async def _handle(
+        self,
+        channel: AbstractChannel,
+        queue: Queue,
+        names: QueueNames,
+        message: AbstractIncomingMessage,
+    ) -> None:
         attempt = _attempt(message)
         log = {"queue": str(queue), "message_id": message.message_id, "attempt": attempt}
         try:
@@ -155,10 +189,16 @@ class Runner:
                     self._executor, deliver, message.body, queue, attempt, self.max_attempts
                 )
             await self._settle(channel, names, message, attempt, outcome)
-        except Exception:  # the broker keeps the message and redelivers it after reconnection
-            logger.exception("could not settle a message", extra=log)
-        finally:
-            self._in_flight.discard(task)
+        except Exception:
+            # An unsettled message would hold its prefetch slot for as long as the channel
+            # lives: hand it back to the broker, which redelivers it (a failed attempt). If the
+            # channel is gone, so is the slot, and the broker redelivers it anyway.
+            logger.exception("could not settle a message, giving it back", extra=log)
+            await asyncio.sleep(SETTLE_RETRY_DELAY)  # a settle that keeps failing must not spin
+            try:
+                await message.nack(requeue=True)
+            except Exception as exc:
+                logger.error("could not give the message back: %s", describe(exc), extra=log)
 
     async def _settle(
         self,
@@ -178,7 +218,8 @@ class Runner:
                 expiration=self.retry_delay or None,
             )
             # Without a delay the retry goes straight back to the work queue.
-            await publish_confirmed(channel, copy, names.retry if self.retry_delay else names.main)
+            to = names.retry if self.retry_delay else names.main
+            await publish_confirmed(channel, copy, to, self.publish_timeout)
         elif outcome.verdict is Verdict.DEAD:
             headers |= {
                 ATTEMPT_HEADER: attempt,
@@ -186,7 +227,7 @@ class Runner:
                 DEAD_REASON_HEADER: str(outcome.dead_reason),
             }
             copy = new_message(message.body, message_id=message.message_id, headers=headers)
-            await publish_confirmed(channel, copy, names.dead)
+            await publish_confirmed(channel, copy, names.dead, self.publish_timeout)
         await message.ack()
 
 

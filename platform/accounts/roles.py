@@ -28,6 +28,8 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "contacts.contact": ALL,
         "contacts.tag": ALL,
         "contacts.contactlist": ALL,
+        "contacts.contactimport": ALL,
+        "contacts.contactexport": ("view", "delete"),
     },
     Role.MANAGER: {
         "accounts.user": VIEW,
@@ -36,6 +38,8 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "contacts.contact": ALL,
         "contacts.tag": ALL,
         "contacts.contactlist": ALL,
+        "contacts.contactimport": ALL,
+        "contacts.contactexport": ("view", "delete"),
     },
     Role.AGENT: {
         "accounts.department": VIEW,

@@ -11,10 +11,11 @@ from typing import Self
 
 from django.db import close_old_connections
 
-from bus.errors import MalformedMessage, NoHandler
+from bus.errors import Gone, MalformedMessage, NoHandler
 from bus.handlers import DeliveryContext, get_handler
 from bus.payloads import Envelope
 from bus.queues import Queue
+from tenancy.models import Tenant
 
 logger = logging.getLogger(__name__)
 
@@ -31,6 +32,8 @@ class DeadReason(StrEnum):
     MALFORMED = "malformed"
     NO_HANDLER = "no-handler"
     MAX_ATTEMPTS = "max-attempts"
+    TENANT_SUSPENDED = "tenant-suspended"  # kept to be moved back once the tenant is reactivated
+    TENANT_GONE = "tenant-gone"
 
 
 @dataclass(frozen=True)
@@ -55,7 +58,7 @@ def describe(exc: BaseException) -> str:
 
 
 def deliver(body: bytes, queue: Queue, attempt: int, max_attempts: int) -> Outcome:
-    """Decode ``body`` and run the handler of ``queue`` on it; never raises."""
+    """Decode ``body``, check its tenant and run the handler of ``queue`` on it; never raises."""
     log = {"queue": str(queue), "attempt": attempt}
     try:
         envelope = Envelope.decode(body)
@@ -77,8 +80,16 @@ def deliver(body: bytes, queue: Queue, attempt: int, max_attempts: int) -> Outco
     # sides of the handler, as Django does around each request.
     close_old_connections()
     try:
+        # A suspended tenant's messages are kept, not handled: they can be moved back later.
+        tenant = Tenant.objects.filter(pk=envelope.payload.tenant_id).first()
+        if tenant is None or tenant.is_suspended:
+            reason = DeadReason.TENANT_GONE if tenant is None else DeadReason.TENANT_SUSPENDED
+            logger.warning("message dead-lettered: %s", reason, extra=log)
+            return Outcome(Verdict.DEAD, reason, reason)
         handler(envelope.payload, context)
-    except Exception as exc:  # any handler failure is a failed attempt
+    except Gone as exc:
+        logger.info("what the message is about is gone, nothing to do: %s", exc, extra=log)
+    except Exception as exc:  # any other handler failure is a failed attempt
         outcome = Outcome.after_failure(attempt, max_attempts, describe(exc))
         if outcome.verdict is Verdict.RETRY:
             logger.warning("handler failed, will retry", exc_info=True, extra=log)

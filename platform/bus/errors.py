@@ -21,3 +21,12 @@ class MalformedMessage(BusError):
 
 class NoHandler(BusError):
     """No handler is registered for a queue."""
+
+
+class Gone(BusError):
+    """Raised by a handler when the row its message is about no longer exists.
+
+    The delivery counts the message as handled (logged at INFO) instead of retrying it: a
+    deleted campaign or conversation will not come back. ``bus.handlers.gone_is_done`` raises
+    it for the tenant access helpers' Http404 and for ``DoesNotExist``.
+    """

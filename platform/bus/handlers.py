@@ -5,18 +5,21 @@ worker thread. Delivery is at least once, so every handler must be idempotent: t
 can arrive again after a crash, a lost connection or a retry, and handling it twice must not
 send a second WhatsApp message. Check-and-set the state the message is about (for example
 ``UPDATE ... SET status='sending' WHERE status='queued'``) before the side effect, and treat
-"already done" as success. Raise to ask for a retry.
+"already done" as success, and a row that is gone (deleted since the message was published) as
+done too (``gone_is_done``). Raise to ask for a retry.
 """
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from importlib import import_module
 
 from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
+from django.core.exceptions import ImproperlyConfigured, ObjectDoesNotExist
+from django.http import Http404
 
-from bus.errors import NoHandler
+from bus.errors import Gone, NoHandler
 from bus.payloads import Payload
 from bus.queues import Queue
 
@@ -47,6 +50,23 @@ def handles(queue: Queue) -> Callable[[Handler], Handler]:
         return handler
 
     return register
+
+
+def gone_is_done(handler: Handler) -> Handler:
+    """Acknowledge instead of retrying when the handler finds its row gone.
+
+    ``tenancy.access`` helpers raise Http404 for a row that was deleted (or never belonged to the
+    tenant), the ORM raises DoesNotExist: retrying would only fail MAX_ATTEMPTS times.
+    """
+
+    @functools.wraps(handler)
+    def wrapper(payload: Payload, context: DeliveryContext) -> None:
+        try:
+            handler(payload, context)
+        except (Http404, ObjectDoesNotExist) as exc:
+            raise Gone(str(exc)) from exc
+
+    return wrapper
 
 
 def unregister(queue: Queue) -> None:

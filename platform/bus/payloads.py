@@ -6,6 +6,7 @@ that waits in a queue never acts on stale values, and no message body holds pers
 
 import dataclasses
 import json
+import logging
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -13,6 +14,13 @@ from typing import Any, ClassVar, Self
 
 from bus.errors import MalformedMessage
 from bus.queues import Queue
+
+logger = logging.getLogger(__name__)
+
+# Bumped only for a change that consumers of the previous release cannot read: they dead-letter
+# such a message as malformed. Adding a payload field with a default needs no new version.
+ENVELOPE_VERSION = 1
+REQUIRED_KEYS = {"id", "queue", "payload", "published_at"}
 
 
 # kw_only: every field is an id string, so positional arguments could be swapped unnoticed.
@@ -24,9 +32,11 @@ class Payload:
 
     def __post_init__(self):
         # Accept UUID objects (model primary keys) and store the canonical string, so equal ids
-        # always compare and encode equal.
+        # always compare and encode equal. An optional id (default None) may stay None.
         for field in dataclasses.fields(self):
             value = getattr(self, field.name)
+            if value is None and field.default is None:
+                continue
             try:
                 canonical = str(value if isinstance(value, uuid.UUID) else uuid.UUID(value))
             except (TypeError, ValueError, AttributeError):
@@ -40,17 +50,20 @@ class Payload:
 
     @classmethod
     def from_dict(cls, data: Any) -> Self:
-        """Build from a decoded dict; the fields must match exactly (raises MalformedMessage)."""
+        """Build from a decoded dict (raises MalformedMessage).
+
+        Tolerant, so that producers and consumers of different releases understand each other
+        during a rolling deploy: unknown fields (added by a newer release) are ignored, and a
+        missing field is fine if it has a default (a field this release added).
+        """
         if not isinstance(data, dict):
             raise MalformedMessage(f"{cls.queue} payload must be an object")
-        expected = {field.name for field in dataclasses.fields(cls)}
-        if set(data) != expected:
-            raise MalformedMessage(
-                f"{cls.queue} payload fields must be {sorted(expected)}, got {sorted(data)}"
-            )
+        known = {field.name for field in dataclasses.fields(cls)}
+        if unknown := sorted(data.keys() - known):
+            logger.debug("ignoring unknown %s payload fields %s", cls.queue, unknown)
         try:
-            return cls(**data)
-        except ValueError as exc:
+            return cls(**{name: value for name, value in data.items() if name in known})
+        except (TypeError, ValueError) as exc:  # TypeError: a required field is missing
             raise MalformedMessage(str(exc)) from None
 
 
@@ -132,6 +145,7 @@ class Envelope:
     def encode(self) -> bytes:
         return json.dumps(
             {
+                "v": ENVELOPE_VERSION,
                 "id": self.id,
                 "queue": str(self.queue),
                 "payload": self.payload.to_dict(),
@@ -142,13 +156,21 @@ class Envelope:
 
     @classmethod
     def decode(cls, body: bytes) -> Self:
-        """Parse a message body; anything unexpected raises MalformedMessage."""
+        """Parse a message body; anything unexpected raises MalformedMessage.
+
+        Unknown keys are ignored like unknown payload fields, and a body without ``v`` is
+        version 1 (what releases before the version field sent).
+        """
         try:
             data = json.loads(body)
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise MalformedMessage(f"body is not JSON: {exc}") from None
-        if not isinstance(data, dict) or set(data) != {"id", "queue", "payload", "published_at"}:
+        if not isinstance(data, dict) or not data.keys() >= REQUIRED_KEYS:
             raise MalformedMessage("body is not an envelope (id, queue, payload, published_at)")
+        if data.get("v", 1) != ENVELOPE_VERSION:
+            raise MalformedMessage(f"envelope version {data['v']!r} is not {ENVELOPE_VERSION}")
+        if unknown := sorted(data.keys() - REQUIRED_KEYS - {"v"}):
+            logger.debug("ignoring unknown envelope keys %s", unknown)
         try:
             queue = Queue(data["queue"])
             message_id = str(uuid.UUID(data["id"]))

@@ -17,11 +17,12 @@ Suspended tenants cannot send: both functions refuse their payloads at the call 
 import logging
 from functools import partial
 
-from tenancy.limits import require_active
-from tenancy.models import Tenant
+from django.db import transaction
 
 from bus.payloads import Envelope, Payload
 from bus.transports import get_transport
+from tenancy.limits import require_active
+from tenancy.models import Tenant
 
 logger = logging.getLogger(__name__)
 
@@ -32,9 +33,7 @@ def publish(payload: Payload) -> str:
     Raises TenantSuspendedError (or Tenant.DoesNotExist) at once; a failed send is only logged.
     """
     envelope = _envelope(payload)
-    # Not django's robust=True: its log line would not say which message was lost.
-    from django.db import transaction
-
+    # Not Django's robust=True: its log line would not say which message was lost.
     transaction.on_commit(partial(_send_after_commit, envelope))
     return envelope.id
 

@@ -1,9 +1,12 @@
 import re
 
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
+from django.http import HttpResponseBadRequest
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
+from django.urls import path
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from unfold.admin import TabularInline
@@ -11,10 +14,17 @@ from unfold.contrib.filters.admin import RangeDateFilter
 
 from admin_ext.paginators import CappedCountPaginator
 from admin_ext.tenant_admin import TenantChoicesMixin, TenantModelAdmin
-from contacts import services
+from contacts import exporting, jobs, services
 from contacts.filters import CustomFieldFilter
 from contacts.forms import ChooseListForm, ChooseTagForm, OptOutForm
-from contacts.models import Contact, ContactList, ContactTag, ListMembership, Tag
+from contacts.models import (
+    Contact,
+    ContactExport,
+    ContactList,
+    ContactTag,
+    ListMembership,
+    Tag,
+)
 from tenancy.models import Tenant
 
 PHONE_LIKE = re.compile(r"[\d\s()+\-.]+")
@@ -158,7 +168,15 @@ class ContactAdmin(TenantModelAdmin):
         ),
     ]
     inlines = [ContactTagInline, ListMembershipInline]
-    actions = ["add_tag", "remove_tag", "add_to_list", "opt_out", "opt_in"]
+    actions = [
+        "add_tag",
+        "remove_tag",
+        "add_to_list",
+        "opt_out",
+        "opt_in",
+        "export_csv",
+        "export_xlsx",
+    ]
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("tags")
@@ -328,3 +346,55 @@ class ContactAdmin(TenantModelAdmin):
         if tenant is not None:
             changed = services.opt_in(tenant, queryset, by=request.user)
             self.message_user(request, _("%(count)s contacts changed.") % {"count": changed})
+
+    # --- export: the filtered changelist (buttons) or the selection (actions) ---------------
+    def get_urls(self):
+        export = path(
+            "export/",
+            self.admin_site.admin_view(self.export_view),
+            name="contacts_contact_export",
+        )
+        return [export, *super().get_urls()]
+
+    def export_view(self, request):
+        file_format = request.POST.get("format")
+        if request.method != "POST" or file_format not in exporting.WRITERS:
+            return HttpResponseBadRequest()
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        tenant_id = request.user.tenant_id or request.GET.get("tenant__id__exact")
+        if not tenant_id:
+            self.message_user(request, _("Filter by one company to export."), messages.ERROR)
+            return redirect("admin:contacts_contact_changelist")
+        return self._export(request, tenant_id, file_format, query=request.GET.urlencode())
+
+    def _export(self, request, tenant_id, file_format, *, query="", selected=()):
+        job = ContactExport.objects.create(
+            tenant_id=tenant_id,
+            created_by=request.user,
+            format=file_format,
+            query=query,
+            selected_ids=[str(pk) for pk in selected],
+        )
+        job.total_rows = jobs.contacts_of(job).for_tenant(tenant_id).count()
+        jobs.start(job, jobs.run_export_job)
+        return redirect("admin:contacts_contactexport_change", job.pk)
+
+    def _export_selected(self, request, queryset, file_format):
+        tenant = self._one_tenant(request, queryset)
+        if tenant is None:
+            return None
+        return self._export(
+            request, tenant.pk, file_format, selected=queryset.values_list("pk", flat=True)
+        )
+
+    @admin.action(description=_("Export selected (CSV)"), permissions=["view"])
+    def export_csv(self, request, queryset):
+        return self._export_selected(request, queryset, "csv")
+
+    @admin.action(description=_("Export selected (XLSX)"), permissions=["view"])
+    def export_xlsx(self, request, queryset):
+        return self._export_selected(request, queryset, "xlsx")
+
+
+from contacts import admin_jobs  # noqa: E402,F401  (registers the import and export pages)

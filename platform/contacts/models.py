@@ -224,3 +224,97 @@ class ContactEvent(TenantOwned):
         return (
             f"{self.get_kind_display()}: {self.detail}" if self.detail else self.get_kind_display()
         )
+
+
+class SpreadsheetJob(TenantOwned):
+    """Common fields of an import or export: who, when, how far, and how it ended."""
+
+    class Status(models.TextChoices):
+        UPLOADED = "uploaded", _("Waiting for confirmation")
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.UPLOADED
+    )
+    total_rows = models.PositiveIntegerField(_("rows"), null=True, blank=True)
+    processed_rows = models.PositiveIntegerField(_("rows done"), default=0)
+    error = models.TextField(_("error"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["-created_at"]
+
+    @property
+    def percent(self) -> int:
+        if not self.total_rows:
+            return 100 if self.status == self.Status.DONE else 0
+        return min(100, round(100 * self.processed_rows / self.total_rows))
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in (self.Status.QUEUED, self.Status.RUNNING)
+
+
+class ContactImport(SpreadsheetJob):
+    file = models.FileField(_("file"), upload_to="imports/%Y/%m/")
+    filename = models.CharField(_("file name"), max_length=255)
+    mapping = models.JSONField(_("columns"), default=dict, blank=True)
+    update_existing = models.BooleanField(
+        _("update existing contacts"),
+        default=True,
+        help_text=_("Off: contacts whose phone already exists are skipped."),
+    )
+    tag_names = models.CharField(
+        _("tag every imported contact"),
+        max_length=255,
+        blank=True,
+        help_text=_("Tag names separated by ;"),
+    )
+    contact_list = models.ForeignKey(
+        ContactList,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        verbose_name=_("add to list"),
+    )
+    counts = models.JSONField(_("result"), default=dict, blank=True)
+    rejected_file = models.FileField(_("rejected rows"), upload_to="imports/rejected/", blank=True)
+
+    class Meta(SpreadsheetJob.Meta):
+        verbose_name = _("contact import")
+        verbose_name_plural = _("contact imports")
+
+    def __str__(self):
+        return self.filename
+
+
+class ContactExport(SpreadsheetJob):
+    class Format(models.TextChoices):
+        CSV = "csv", "CSV"
+        XLSX = "xlsx", "XLSX"
+
+    format = models.CharField(_("format"), max_length=4, choices=Format.choices)
+    # The changelist's filters (its query string) or the ids of the selected contacts.
+    query = models.CharField(_("filters"), max_length=2000, blank=True)
+    selected_ids = models.JSONField(_("selected contacts"), default=list, blank=True)
+    file = models.FileField(_("file"), upload_to="exports/%Y/%m/", blank=True)
+
+    class Meta(SpreadsheetJob.Meta):
+        verbose_name = _("contact export")
+        verbose_name_plural = _("contact exports")
+
+    def __str__(self):
+        return f"{self.get_format_display()} · {self.created_at:%d/%m/%Y %H:%M}"

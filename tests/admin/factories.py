@@ -13,12 +13,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.contrib.auth.models import Group
+from django.core.files.base import ContentFile
 from django.utils import timezone
 from django_q.models import Failure, OrmQ, Schedule, Success
 
 from accounts.models import Department, Role, User
 from contacts import services as contact_services
-from contacts.models import ContactList, Tag
+from contacts.models import ContactExport, ContactImport, ContactList, Tag
 from tenancy.models import AddOn, Plan, Product
 from tests.scoping_app.models import Ticket
 
@@ -111,6 +112,24 @@ def _contact(cast, tenant, marker):
     # Each tenant's walk contact gets its own number, so a leak shows as a foreign phone too.
     number = {"acme": "(11) 98888-0001", "globex": "(21) 97777-0002"}[tenant.slug]
     return contact_services.create_contact(tenant, name=marker, phone=number)
+
+
+@tenant_factory("contacts.ContactImport")
+def _contact_import(cast, tenant, marker):
+    return ContactImport.objects.create(
+        tenant=tenant,
+        file=ContentFile(b"nome;telefone\nAna;11987654321\n", name=f"{marker}.csv"),
+        filename=f"{marker}.csv",
+        mapping={"0": "name", "1": "phone"},
+        total_rows=1,
+    )
+
+
+@tenant_factory("contacts.ContactExport")
+def _contact_export(cast, tenant, marker):
+    return ContactExport.objects.create(
+        tenant=tenant, format="csv", query=f"q={marker}", status=ContactExport.Status.DONE
+    )
 
 
 # --- platform-wide (make(cast)) ---------------------------------------------------------------

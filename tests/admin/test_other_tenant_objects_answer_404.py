@@ -13,7 +13,9 @@ from django.urls import reverse
 
 from tests.admin.walk import (
     TENANT_PERSONAS,
+    as_request,
     form_errors,
+    model_admin,
     object_url,
     object_url_patterns,
     read_form,
@@ -71,10 +73,13 @@ def test_the_posted_edits_do_change_rows_when_allowed(walk, client, model):
     an unchanged row there means the request was refused, not that the payload was inert."""
     client.force_login(walk.user("staff"))
     target = walk.row(model, "globex")
+    # Read-only records (an export, say) have a change page that only shows them.
+    staff_may_change = model_admin(model).has_change_permission(as_request(walk.user("staff")))
     writing = [
         (name, changelist, route)
         for name, _pattern, changelist, route in object_url_patterns(model)
         if any(name.endswith(f"_{view}") for view in WRITING_VIEWS)
+        and (staff_may_change or not name.endswith("_change"))
     ]
     assert writing, f"{model._meta.label} has no change or delete page"
     for name, changelist, route in sorted(writing, key=lambda row: row[0].endswith("_delete")):

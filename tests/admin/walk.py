@@ -326,7 +326,15 @@ def read_form(response) -> dict[str, list[str]]:
     return payload
 
 
-TAMPER_FIELDS = ("title", "name", "display_name", "note", "description", "transfer_message")
+TAMPER_FIELDS = (
+    "title",
+    "name",
+    "display_name",
+    "note",
+    "description",
+    "transfer_message",
+    "tag_names",
+)
 TAMPER_PASSWORD = "Tampered-pass-9876"
 
 

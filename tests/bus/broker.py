@@ -1,4 +1,5 @@
-"""Synchronous helpers that look at the real broker from a test, each on its own connection."""
+"""Synchronous helpers that look at the real broker from a test, each on its own connection
+(to RABBITMQ_URL itself, whatever a test points the bus at)."""
 
 import asyncio
 import time
@@ -26,7 +27,7 @@ def names(queue: Queue) -> QueueNames:
 
 def _run(coro_fn):
     async def session():
-        connection = await aio_pika.connect(settings.BUS["URL"], timeout=5)
+        connection = await aio_pika.connect(settings.RABBITMQ_URL, timeout=5)
         async with connection:
             return await coro_fn(await connection.channel())
 
@@ -105,5 +106,28 @@ def delete_all() -> None:
         for queue in Queue:
             for name in (names(queue).main, names(queue).retry, names(queue).dead):
                 await channel.queue_delete(name)
+
+    _run(go)
+
+
+def occupy(name: str) -> None:
+    """Declare ``name`` without the bus's arguments, so the broker refuses the bus's declaration
+    of it (PRECONDITION_FAILED) and with it every publish to that queue."""
+
+    async def go(channel):
+        await channel.declare_queue(name, durable=True)
+
+    _run(go)
+
+
+def delete(name: str) -> None:
+    _run(lambda channel: channel.queue_delete(name))
+
+
+def declare(name: str) -> None:
+    """Declare a queue without arguments (the bus's ``.dead`` queues have none)."""
+
+    async def go(channel):
+        await channel.declare_queue(name, durable=True)
 
     _run(go)

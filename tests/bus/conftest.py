@@ -1,13 +1,27 @@
 import asyncio
 import threading
 import time
+import uuid
+from urllib.parse import urlsplit
 
 import pytest
 
 from bus.handlers import handles, unregister
+from bus.payloads import ChatSend
 from bus.transports import get_transport, reset_transport
 from consumers.runner import Runner
 from tests.bus import broker
+from tests.bus.proxy import BrokerProxy
+
+
+@pytest.fixture
+def chat_send(cast):
+    """Make a chat.send payload of Acme (or of ``tenant``) for a message id of its own."""
+
+    def make(tenant=None):
+        return ChatSend(tenant_id=(tenant or cast.acme).pk, message_id=uuid.uuid4())
+
+    return make
 
 
 @pytest.fixture
@@ -68,3 +82,12 @@ def start_consumer():
         thread.join(10)
         assert not thread.is_alive(), "the consumer did not stop"
         assert result == {"abandoned": 0}
+
+
+@pytest.fixture
+def broker_proxy(settings):
+    """A TCP proxy to the broker that a test can stall (pause) or take down (close)."""
+    url = urlsplit(settings.BUS["URL"])
+    proxy = BrokerProxy((url.hostname, url.port or 5672))
+    yield proxy
+    proxy.close()

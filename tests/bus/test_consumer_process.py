@@ -10,16 +10,17 @@ import uuid
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 
-from bus.payloads import ChatSend
 from bus.publish import publish_now
 from bus.queues import Queue
 from tests.bus import broker
+from tests.bus.marks import committed_db
 
 ROOT = Path(__file__).resolve().parents[2]
 CHAT = broker.names(Queue.CHAT_SEND)
 
-pytestmark = pytest.mark.usefixtures("rabbitmq")
+pytestmark = [pytest.mark.usefixtures("rabbitmq"), committed_db]
 
 
 def wait_until(predicate, timeout=20.0):
@@ -32,7 +33,7 @@ def wait_until(predicate, timeout=20.0):
 class Consumer:
     """``manage.py consume chat.send`` with tests/bus/handlers_for_tests.py in BUS_TEST_MODE."""
 
-    def __init__(self, tmp_path, mode, *args, slow_seconds=0.0):
+    def __init__(self, tmp_path, mode, *args, slow_seconds=0.0, broker_url=None):
         self.log_path = tmp_path / f"consumer-{uuid.uuid4().hex[:8]}.log"
         env = {
             **os.environ,
@@ -40,6 +41,7 @@ class Consumer:
             "BUS_TEST_MODE": mode,
             "BUS_TEST_RECORD": str(tmp_path / "record.jsonl"),
             "BUS_TEST_SLOW_SECONDS": str(slow_seconds),
+            "RABBITMQ_URL": broker_url or settings.BUS["URL"],
         }
         with open(self.log_path, "w") as log:
             self.process = subprocess.Popen(
@@ -86,11 +88,7 @@ def records(tmp_path):
     return read
 
 
-def chat_send():
-    return ChatSend(tenant_id=str(uuid.uuid4()), message_id=str(uuid.uuid4()))
-
-
-def test_a_message_whose_consumer_dies_is_redelivered_and_handled_once(start, records):
+def test_a_message_whose_consumer_dies_is_redelivered_and_handled_once(start, records, chat_send):
     message_id = publish_now(chat_send())
 
     first = start("die")
@@ -113,7 +111,7 @@ def test_a_message_whose_consumer_dies_is_redelivered_and_handled_once(start, re
     assert [broker.depth(name) for name in (CHAT.main, CHAT.retry, CHAT.dead)] == [0, 0, 0]
 
 
-def test_sigterm_lets_the_message_in_flight_finish_and_takes_no_more(start, records):
+def test_sigterm_lets_the_message_in_flight_finish_and_takes_no_more(start, records, chat_send):
     consumer = start("slow", "--prefetch", "1", slow_seconds=1.0)
     consumer.wait_consuming()
     first = publish_now(chat_send())
@@ -134,7 +132,9 @@ def test_sigterm_lets_the_message_in_flight_finish_and_takes_no_more(start, reco
     assert broker.depth(CHAT.main) == 0
 
 
-def test_a_handler_that_outlives_the_drain_timeout_leaves_its_message_to_the_broker(start, records):
+def test_a_handler_that_outlives_the_drain_timeout_leaves_its_message_to_the_broker(
+    start, records, chat_send
+):
     consumer = start("slow", "--drain-timeout", "0.2", slow_seconds=5.0)
     consumer.wait_consuming()
     message_id = publish_now(chat_send())
@@ -145,6 +145,26 @@ def test_a_handler_that_outlives_the_drain_timeout_leaves_its_message_to_the_bro
     assert consumer.process.wait(20) == 1
     assert "1 handlers still running after the 0.2s drain timeout" in consumer.log()
     assert records("handled") == []
+    returned = broker.get(CHAT.main, timeout=5)
+    assert (returned.message_id, returned.redelivered) == (message_id, True)
+
+
+def test_sigterm_while_the_broker_is_unreachable_drains_and_exits(
+    start, records, chat_send, broker_proxy
+):
+    consumer = start("slow", slow_seconds=3.0, broker_url=broker_proxy.url(settings.BUS["URL"]))
+    consumer.wait_consuming()
+    message_id = publish_now(chat_send())
+    assert wait_until(lambda: records("started"))
+
+    broker_proxy.close()  # the broker is gone, as far as the consumer can tell
+    time.sleep(1.5)  # it notices, and its connection keeps trying to reconnect
+    consumer.process.terminate()
+
+    assert consumer.process.wait(10) == 0, consumer.log()  # without waiting for the broker
+    assert [line["message_id"] for line in records("handled")] == [message_id]  # drained
+    assert "could not settle a message" in consumer.log()
+    # The broker took the unsettled message back when the connection dropped.
     returned = broker.get(CHAT.main, timeout=5)
     assert (returned.message_id, returned.redelivered) == (message_id, True)
 

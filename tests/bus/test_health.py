@@ -1,12 +1,11 @@
 import time
-import uuid
 
 import pytest
 
 from bus.errors import BusUnavailable
 from bus.health import check
-from bus.payloads import ChatSend
 from bus.publish import publish_now
+from tests.bus.marks import committed_db
 
 UNREACHABLE = "amqp://guest:guest@127.0.0.1:1/"
 
@@ -26,15 +25,17 @@ def test_the_health_check_fails_fast_when_the_broker_is_unreachable(settings):
     assert time.monotonic() - started < settings.HEALTHZ_TIMEOUT_SECONDS + 0.5
 
 
-def test_publishing_to_an_unreachable_broker_raises_bus_unavailable(settings):
+@committed_db
+def test_publishing_to_an_unreachable_broker_raises_bus_unavailable(settings, chat_send):
     settings.BUS = {**settings.BUS, "URL": UNREACHABLE}
 
     with pytest.raises(BusUnavailable, match="RabbitMQ"):
-        publish_now(ChatSend(tenant_id=str(uuid.uuid4()), message_id=str(uuid.uuid4())))
+        publish_now(chat_send())
 
 
-def test_the_inprocess_health_check_reports_pending_and_dead_letters(inprocess_bus):
-    publish_now(ChatSend(tenant_id=str(uuid.uuid4()), message_id=str(uuid.uuid4())))
+@committed_db
+def test_the_inprocess_health_check_reports_pending_and_dead_letters(inprocess_bus, chat_send):
+    publish_now(chat_send())
     assert inprocess_bus.drain(5)
 
     assert check() == {"transport": "inprocess", "pending": 0, "dead_letters": 1}

@@ -1,5 +1,7 @@
 import json
+import logging
 import uuid
+from dataclasses import dataclass
 
 import pytest
 
@@ -97,12 +99,54 @@ def _body(**changes):
         pytest.param(_body(published_at="yesterday"), id="bad-date"),
         pytest.param(_body(payload="x"), id="payload-not-an-object"),
         pytest.param(_body(payload={"tenant_id": str(uuid.uuid4())}), id="missing-fields"),
-        pytest.param(
-            _body(payload={**EXAMPLES[0].to_dict(), "body": "hello"}), id="unexpected-field"
-        ),
+        pytest.param(_body(v=2), id="newer-envelope-version"),
         pytest.param(_body(payload={**EXAMPLES[0].to_dict(), "tenant_id": 7}), id="bad-id"),
     ],
 )
 def test_a_malformed_body_raises_malformed_message(body):
     with pytest.raises(MalformedMessage):
         Envelope.decode(body)
+
+
+def test_an_envelope_says_its_version():
+    assert json.loads(Envelope.wrap(EXAMPLES[0]).encode())["v"] == 1
+
+
+def test_an_envelope_without_version_is_version_1():
+    data = json.loads(Envelope.wrap(EXAMPLES[0]).encode())
+    del data["v"]
+
+    assert Envelope.decode(json.dumps(data).encode()).payload == EXAMPLES[0]
+
+
+def test_fields_of_a_newer_release_are_ignored_and_logged_at_debug(caplog):
+    payload = EXAMPLES[0]
+    newer = _body(payload={**payload.to_dict(), "template_id": str(uuid.uuid4())}, trace="x")
+
+    with caplog.at_level(logging.DEBUG, logger="bus.payloads"):
+        decoded = Envelope.decode(newer)
+
+    assert decoded.payload == payload
+    assert {record.levelno for record in caplog.records} == {logging.DEBUG}
+    logged = " ".join(record.getMessage() for record in caplog.records)
+    assert "template_id" in logged
+    assert "trace" in logged
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChatSendOfANewerRelease(ChatSend):
+    reply_to_id: str | None = None
+
+
+def test_a_field_this_release_added_with_a_default_may_be_missing():
+    older = ChatSend(**ids("tenant_id", "message_id"))
+
+    decoded = ChatSendOfANewerRelease.from_dict(older.to_dict())
+
+    assert decoded.reply_to_id is None
+    assert decoded.message_id == older.message_id
+
+
+def test_a_required_field_may_not_be_missing():
+    with pytest.raises(MalformedMessage, match="missing 1 required keyword-only argument"):
+        ChatSendOfANewerRelease.from_dict(ids("tenant_id"))

@@ -12,11 +12,12 @@ import logging
 import os
 import threading
 import time
+import weakref
 from collections import deque
 from dataclasses import dataclass
 from typing import Self
 
-from bus.delivery import DeadReason, Verdict, deliver
+from bus.delivery import DeadReason, Outcome, Verdict, deliver, describe
 from bus.errors import BusUnavailable
 from bus.handlers import autodiscover
 from bus.payloads import Envelope
@@ -49,11 +50,18 @@ class InProcessTransport:
     def __init__(self, *, max_attempts: int, retry_delay_ms: int):
         self.max_attempts = max_attempts
         self.retry_delay = retry_delay_ms / 1000
+        self._seq = itertools.count()
+        self._closed = False
+        self._reset()
+        # A forked child (a pre-forking server) must not handle the parent's messages again, and
+        # must not wait on a lock another thread of the parent held when it forked.
+        transport = weakref.ref(self)
+        os.register_at_fork(after_in_child=lambda: (t := transport()) and t._reset())
+
+    def _reset(self) -> None:
         self.dead_letters: deque[DeadLetter] = deque(maxlen=DEAD_LETTERS_KEPT)
         self._scheduled: list[_Scheduled] = []  # a heap ordered by due time
-        self._seq = itertools.count()
         self._busy = 0
-        self._closed = False
         self._worker_pid: int | None = None
         self._cond = threading.Condition()
 
@@ -107,7 +115,14 @@ class InProcessTransport:
 
     def _work(self) -> None:
         while (item := self._take()) is not None:
-            outcome = deliver(item.body, item.queue, item.attempt, self.max_attempts)
+            try:
+                outcome = deliver(item.body, item.queue, item.attempt, self.max_attempts)
+            except BaseException as exc:
+                # deliver() turns every Exception into an outcome; this is SystemExit or the like
+                # escaping a handler. Count it as a failed attempt and keep the worker alive:
+                # it is the only one.
+                logger.error("handler interrupted", exc_info=True, extra={"queue": item.queue})
+                outcome = Outcome.after_failure(item.attempt, self.max_attempts, describe(exc))
             with self._cond:
                 self._busy -= 1
                 if outcome.verdict is Verdict.RETRY:

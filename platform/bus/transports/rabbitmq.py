@@ -85,13 +85,17 @@ def new_message(
     )
 
 
-async def publish_confirmed(channel: AbstractChannel, message: aio_pika.Message, to: str) -> None:
+async def publish_confirmed(
+    channel: AbstractChannel, message: aio_pika.Message, to: str, timeout: float
+) -> None:
     """Publish through the default exchange and wait for the broker's confirm.
 
     ``mandatory``: a message for a queue that does not exist comes back as PublishError
-    instead of being dropped by the broker.
+    instead of being dropped by the broker. TimeoutError after ``timeout`` seconds means the
+    outcome is unknown: the message may be on the broker, with its confirm still on the way.
     """
-    await channel.default_exchange.publish(message, routing_key=to, mandatory=True)
+    publishing = channel.default_exchange.publish(message, routing_key=to, mandatory=True)
+    await asyncio.wait_for(publishing, timeout)
 
 
 async def connect(url: str, name: str, timeout: float | None = None) -> AbstractRobustConnection:
@@ -207,11 +211,11 @@ class RabbitMQTransport:
             )
 
         try:
-            await publish_confirmed(channel, message(), names.main)
+            await publish_confirmed(channel, message(), names.main, self.timeout)
         except PublishError:
             # The queue was deleted since this process declared it: declare it again, once.
             await declare(channel, names)
-            await publish_confirmed(channel, message(), names.main)
+            await publish_confirmed(channel, message(), names.main, self.timeout)
 
     async def _ping(self) -> None:
         """A round trip to the broker that leaves the publishing channel alone."""

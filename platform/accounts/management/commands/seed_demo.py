@@ -3,6 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from accounts.demo import seed_cast
+from contacts.demo import seed_contacts
 
 DEMO_PASSWORD = "alrea-demo-2026"
 
@@ -18,6 +19,13 @@ class Command(BaseCommand):
             # It creates a superuser with a published password.
             raise CommandError(_("seed_demo does not run with ALREA_ENV=production."))
         cast = seed_cast(password)
+        for tenant in cast.tenants.values():
+            added = seed_contacts(tenant)
+            if added:
+                self.stdout.write(
+                    _("%(n)s demo contacts added to %(tenant)s.")
+                    % {"n": added, "tenant": tenant.name}
+                )
         self.stdout.write(
             self.style.SUCCESS(_("Demo data ready. Logins (password: %s):") % password)
         )
