@@ -110,12 +110,20 @@ def delete_all() -> None:
     _run(go)
 
 
-def occupy(name: str) -> None:
-    """Declare ``name`` without the bus's arguments, so the broker refuses the bus's declaration
-    of it (PRECONDITION_FAILED) and with it every publish to that queue."""
+def refuse_messages(queue: Queue) -> None:
+    """Replace the work queue of ``queue`` by one that is always full and refuses every message
+    published to it (the broker nacks them), as a queue under a length limit does.
+
+    Its arguments differ from the bus's, so only a publisher that already declared the queue
+    (publishers declare each queue once) gets as far as publishing to it.
+    """
+    main, dead = names(queue).main, names(queue).dead
 
     async def go(channel):
-        await channel.declare_queue(name, durable=True)
+        await channel.queue_delete(main)
+        arguments = {"x-dead-letter-exchange": "", "x-dead-letter-routing-key": dead}
+        full = {"x-max-length": 0, "x-overflow": "reject-publish"}
+        await channel.declare_queue(main, durable=True, arguments=arguments | full)
 
     _run(go)
 
