@@ -98,3 +98,11 @@ def test_large_exports_run_in_the_background(
     job.refresh_from_db()  # the test cluster runs tasks synchronously (Q_CLUSTER "sync")
     assert job.status == ContactExport.Status.DONE
     assert len(read_csv(job)) == 3
+
+
+def test_agents_may_view_contacts_but_not_export_them(cast, login, contacts):
+    client = login(cast.alice)
+    page = client.get(CHANGELIST)
+    assert page.status_code == 200 and "Export CSV" not in page.text and "Exportar" not in page.text
+    assert client.post(f"{CHANGELIST}export/", {"format": "csv"}).status_code == 403
+    assert not ContactExport.objects.exists()

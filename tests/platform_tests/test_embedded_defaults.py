@@ -17,6 +17,7 @@ import django
 django.setup()
 from django.test import Client
 from accounts.models import User
+from contacts.models import Contact
 
 client = Client()
 health = client.get("/healthz").json()
@@ -24,6 +25,7 @@ client.force_login(User.objects.get(email="ana@acme.test"))
 dashboard = client.get("/admin/")
 contacts = client.get("/admin/contacts/contact/")
 print(json.dumps({"health": health, "dashboard": dashboard.status_code,
+                  "demo_contacts": Contact.objects.count(),
                   "contacts": contacts.status_code, "acme": "Acme" in dashboard.text}))
 """
 
@@ -53,3 +55,4 @@ def test_a_fresh_machine_migrates_seeds_and_serves_on_the_embedded_defaults(tmp_
     assert seen["health"]["checks"]["database"]["vendor"] == "sqlite"
     assert seen["health"]["checks"]["broker"]["transport"] == "inprocess"
     assert (seen["dashboard"], seen["contacts"], seen["acme"]) == (200, 200, True)
+    assert seen["demo_contacts"] >= 3000  # seed_demo's Brazilian contacts
