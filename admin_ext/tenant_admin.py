@@ -11,6 +11,7 @@ from django.contrib import admin
 from django.contrib.admin.utils import get_fields_from_path
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import models
+from django.db.models import Exists, OuterRef
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin
@@ -48,6 +49,51 @@ class TenantRelatedFieldListFilter(admin.RelatedFieldListFilter):
             ordering=self.field_admin_ordering(field, request, model_admin),
             limit_choices_to={"pk__in": allowed.values("pk")},
         )
+
+
+class ManyToManyExistsFilter(TenantRelatedFieldListFilter):
+    """A many-to-many filter written as EXISTS instead of a join.
+
+    The join repeats a row per matching link, so Django's changelist adds DISTINCT, and on a
+    big table PostgreSQL then sorts every match before it can show a page (measured: 620 ms for
+    a tag on 1,000,000 contacts, against 1 ms with EXISTS; docs/performance.md). Pair it with
+    ``ExistsFiltersChangeListMixin``, which lets the changelist skip that DISTINCT.
+    """
+
+    def queryset(self, request, queryset):
+        through = self.field.remote_field.through
+        links = through.objects.filter(**{self.field.m2m_field_name(): OuterRef("pk")})
+        if self.lookup_val:
+            target = f"{self.field.m2m_reverse_field_name()}_id__in"
+            return queryset.filter(Exists(links.filter(**{target: self.lookup_val})))
+        if self.lookup_val_isnull in ("True", "1", "true"):
+            return queryset.filter(~Exists(links))
+        return queryset
+
+
+def exists_filters_changelist(base):
+    """A changelist class that skips DISTINCT when the only filters that could repeat rows are
+    ManyToManyExistsFilter (which never do)."""
+
+    class ExistsFiltersChangeList(base):
+        def get_filters(self, request):
+            specs, has_filters, remaining, may_repeat, active = super().get_filters(request)
+            joins = [
+                spec
+                for spec in specs
+                if getattr(spec, "field", None) is not None
+                and spec.field.many_to_many
+                and spec.used_parameters
+            ]
+            if (
+                may_repeat
+                and joins
+                and all(isinstance(spec, ManyToManyExistsFilter) for spec in joins)
+            ):
+                may_repeat = False
+            return specs, has_filters, remaining, may_repeat, active
+
+    return ExistsFiltersChangeList
 
 
 class TenantFormMixin:

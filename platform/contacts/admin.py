@@ -13,7 +13,12 @@ from unfold.admin import TabularInline
 from unfold.contrib.filters.admin import RangeDateFilter
 
 from admin_ext.paginators import CappedCountPaginator
-from admin_ext.tenant_admin import TenantChoicesMixin, TenantModelAdmin
+from admin_ext.tenant_admin import (
+    ManyToManyExistsFilter,
+    TenantChoicesMixin,
+    TenantModelAdmin,
+    exists_filters_changelist,
+)
 from contacts import exporting, jobs, services
 from contacts.filters import CustomFieldFilter
 from contacts.forms import ChooseListForm, ChooseTagForm, OptOutForm
@@ -119,8 +124,8 @@ class ContactAdmin(TenantModelAdmin):
     ]
     list_filter = [
         "tenant",
-        "tags",
-        "lists",
+        ("tags", ManyToManyExistsFilter),
+        ("lists", ManyToManyExistsFilter),
         "opted_out",
         "state",
         "source",
@@ -180,6 +185,9 @@ class ContactAdmin(TenantModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("tags")
+
+    def get_changelist(self, request, **kwargs):
+        return exists_filters_changelist(super().get_changelist(request, **kwargs))
 
     # --- columns ----------------------------------------------------------------------------
     @admin.display(description=_("phone"), ordering="phone")

@@ -134,3 +134,15 @@ def test_the_changelist_stops_counting_past_the_cap(cast, login, people, monkeyp
     response = login(cast.ana).get(CHANGELIST)
     assert response.context["cl"].paginator.is_capped
     assert "More than" in response.text or "Mais de" in response.text
+
+
+def test_the_tag_filter_needs_no_distinct(cast, login, people):
+    ana_contact, _bruno = people
+    vip = Tag.objects.create(tenant=cast.acme, name="VIP")
+    services.add_tag(cast.acme, Contact.objects.filter(pk=ana_contact.pk), vip)
+    response = login(cast.ana).get(CHANGELIST, {"tags__id__exact": vip.pk})
+    assert names(response) == ["Ana Pereira"]
+    sql = str(response.context["cl"].queryset.query).upper()
+    assert "DISTINCT" not in sql and "EXISTS" in sql
+    untagged = login(cast.ana).get(CHANGELIST, {"tags__isnull": "True"})
+    assert names(untagged) == ["Bruno Costa"]
