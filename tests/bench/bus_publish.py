@@ -45,6 +45,9 @@ os.environ["BUS_PREFIX"] = f"bench-{os.getpid()}-{uuid.uuid4().hex[:8]}."
 
 import django  # noqa: E402
 
+from tests.bench.database import ensure_database, migrate  # noqa: E402
+
+ensure_database()
 django.setup()
 
 import aio_pika  # noqa: E402
@@ -63,9 +66,21 @@ def progress(text: str) -> None:
     print(f"[bus_publish] {text}", file=sys.stderr, flush=True)
 
 
+def bench_tenant():
+    """publish() checks that the tenant exists and is active: a real one, deleted at the end."""
+    from tenancy.models import Plan, Tenant
+
+    run = settings.BUS["PREFIX"].rstrip(".")
+    plan = Plan.objects.create(name=run, slug=run, is_active=False)
+    return Tenant.objects.create(name=run, slug=run, plan=plan, status="active")
+
+
+TENANT_ID = None  # set by main()
+
+
 def campaign_payloads(count: int) -> list[CampaignSend]:
     """One campaign's messages: same tenant and campaign, a recipient each."""
-    tenant_id, campaign_id = uuid.uuid4(), uuid.uuid4()
+    tenant_id, campaign_id = TENANT_ID, uuid.uuid4()
     return [
         CampaignSend(tenant_id=tenant_id, campaign_id=campaign_id, recipient_id=uuid.uuid4())
         for _ in range(count)
@@ -209,11 +224,18 @@ def main(argv: list[str] | None = None) -> None:
     if settings.BUS["TRANSPORT"] != "rabbitmq":
         parser.error("needs RABBITMQ_URL (tests.settings sets it to the local broker)")
 
+    global TENANT_ID
+    migrate()
+    tenant = bench_tenant()
+    TENANT_ID = tenant.pk
     started = time.monotonic()
     try:
         with asyncio.Runner() as runner:
             result = benchmark(args, runner)
     finally:
+        plan = tenant.plan
+        tenant.delete()
+        plan.delete()
         reset_transport()  # closes the bus publisher's connection
         asyncio.run(delete_queues())
         progress(

@@ -106,3 +106,20 @@ def test_large_imports_run_in_the_background_with_progress(
 def test_agents_cannot_import(cast, login, persona):
     response = upload(login(cast.users[persona]))
     assert response.status_code == 403
+
+
+def test_an_import_over_the_plan_limit_says_how_many_fit(cast, login, english):
+    plan = cast.globex.plan
+    plan.max_contacts = 1
+    plan.save()
+    client = login(cast.gabriel)
+    client.cookies["django_language"] = "en"
+    upload(client)
+    job = ContactImport.objects.get()
+    preview = client.post(job_page(job), {**columns_of(job), "_preview": "1"})
+    assert "1 more fit" in preview.context["report"].limit_error
+    client.post(job_page(job), {**columns_of(job), "_start": "1"})
+    job.refresh_from_db()
+    assert job.status == ContactImport.Status.FAILED
+    assert "Starter" in job.error and "%(" not in job.error
+    assert not Contact.objects.for_tenant(cast.globex).exists()

@@ -8,6 +8,11 @@ The admin's import pages and their background job call only what this module exp
     report = run_import(tenant, read_table(...), mapping, options, dry_run=False, by=user)
     write_rejected_csv(report, table.header, output)          # the rows to fix, with reasons
 
+``run_import`` calls ``progress(done, total)`` while it reads the rows, before its transaction
+opens, so a job can save its progress with plain UPDATEs that other requests see; the writes then
+happen in one transaction (all or nothing). ``report.as_dict()`` / ``ImportReport.from_dict`` store
+a report in a JSONField.
+
 docs/performance.md (contacts_import) has the measurements behind the design.
 """
 
@@ -23,6 +28,7 @@ from contacts.importing.errors import SpreadsheetError
 from contacts.importing.mapping import (
     TARGET_LABELS,
     TARGETS,
+    custom_key,
     guess_mapping,
     validate_mapping,
 )
@@ -40,6 +46,7 @@ __all__ = [
     "RowOutcome",
     "SpreadsheetError",
     "Table",
+    "custom_key",
     "guess_mapping",
     "read_table",
     "run_import",

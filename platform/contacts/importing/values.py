@@ -40,6 +40,26 @@ def name(text: str) -> str:
     return value
 
 
+_NOT_DIGITS = re.compile(r"\D")
+
+
+def remembered(clean):
+    """Cells like states, cities and tags repeat on many rows: clean each distinct text once."""
+    seen: dict = {}
+
+    def cached(text: str):
+        found = seen.get(text)
+        if found is None:
+            found = clean(text)  # Invalid propagates and is not remembered
+            if len(seen) < 10_000:
+                seen[text] = found
+        return found
+
+    cached.__doc__ = clean.__doc__
+    return cached
+
+
+@remembered
 def city(text: str) -> str:
     value = one_line(text)
     if len(value) > CITY_MAX:
@@ -85,9 +105,10 @@ def birth_date(text: str, today: datetime.date | None = None) -> datetime.date:
     """dd/mm/yyyy, dd/mm/yy (also with - or .), yyyy-mm-dd; a time after the date is ignored
     (Excel adds 00:00). Two-digit years are the most recent past one: 05 is 2005, 87 is 1987."""
     value = text.strip()
-    found = _dates.get(value)
+    found = _dates.get(value) if today is None else None
     if found is not None:
         return found
+    remember = today is None
     today = today or datetime.date.today()
     match = _DMY.fullmatch(value)
     try:
@@ -107,28 +128,12 @@ def birth_date(text: str, today: datetime.date | None = None) -> datetime.date:
         ) from None
     if date > today or date.year < 1900:
         raise Invalid(_("%(value)s is not a possible birth date") % {"value": text})
-    if len(_dates) < 50_000:
+    if remember and len(_dates) < 50_000:
         _dates[value] = date
     return date
 
 
 # --- coded values ---------------------------------------------------------------------------
-def remembered(clean):
-    """Cells like states and genders repeat on every row: clean each distinct text once."""
-    seen: dict[str, str] = {}
-
-    def cached(text: str) -> str:
-        found = seen.get(text)
-        if found is None:
-            found = clean(text)  # Invalid propagates and is not remembered
-            if len(seen) < 10_000:
-                seen[text] = found
-        return found
-
-    cached.__doc__ = clean.__doc__
-    return cached
-
-
 _UFS = {code.lower(): code.value for code in UF} | {simplify(code.label): code.value for code in UF}
 
 
@@ -202,7 +207,7 @@ def zip_code(text: str, country_code: str) -> str:
     """Brazilian CEPs as 00000-000 (Excel drops a leading zero: 7 digits get it back)."""
     value = text.strip()
     if country_code == "BR":
-        digits = re.sub(r"\D", "", value)
+        digits = _NOT_DIGITS.sub("", value)
         if len(digits) == 7:
             digits = "0" + digits
         if len(digits) != 8 or len(value) > 12:
@@ -216,8 +221,9 @@ def zip_code(text: str, country_code: str) -> str:
 _TAG_SPLIT = re.compile(r"[;,]")
 
 
-def tag_names(text: str) -> list[str]:
-    """ "vip; cliente,  Black Friday" → ["vip", "cliente", "Black Friday"]."""
+@remembered
+def tag_names(text: str) -> tuple[str, ...]:
+    """Tag names in a cell: "vip; cliente,  Black Friday" → ("vip", "cliente", "Black Friday")."""
     names = []
     for part in _TAG_SPLIT.split(text):
         tag = one_line(part)
@@ -229,13 +235,13 @@ def tag_names(text: str) -> list[str]:
                 % {"value": tag, "max": TAG_MAX}
             )
         names.append(tag)
-    return names
+    return tuple(names)
 
 
 def join_ddd(ddd: str, phone: str) -> str:
     """A separate DDD column goes in front of numbers written without one (8 or 9 digits)."""
-    digits = re.sub(r"\D", "", phone)
-    area = re.sub(r"\D", "", ddd).lstrip("0")
+    digits = _NOT_DIGITS.sub("", phone)
+    area = _NOT_DIGITS.sub("", ddd).lstrip("0")
     if area and 8 <= len(digits) <= 9 and not phone.lstrip().startswith("+"):
         return f"{area}{digits}"
     return phone

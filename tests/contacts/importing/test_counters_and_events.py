@@ -112,3 +112,16 @@ def test_progress_is_reported_while_reading_and_at_the_end(cast):
         progress=lambda done, total: calls.append((done, total)),
     )
     assert calls == [(2000, 4500), (4000, 4500), (4500, 4500)]
+
+
+def test_the_same_tag_twice_in_a_cell_or_in_the_options_links_once(cast, importer):
+    importer('telefone,tags\n11987654321,"VIP;vip , Vip"\n', tag_names=["vip"])
+    tag = Tag.objects.get(tenant=cast.acme)
+    # spelled as the option was typed; one tag, one link
+    assert (tag.name, tag.contact_count, ContactTag.objects.count()) == ("vip", 1, 1)
+
+
+def test_a_tag_option_that_cannot_be_a_tag_is_refused_before_reading(cast, importer):
+    with pytest.raises(SpreadsheetError, match="more than 60 characters"):
+        importer("telefone\n11987654321\n", tag_names=["x" * 61])
+    assert not Contact.objects.exists()

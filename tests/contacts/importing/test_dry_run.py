@@ -103,3 +103,22 @@ def test_a_dry_run_reports_the_plan_limit_instead_of_failing(cast, importer, eng
 def test_a_dry_run_inside_a_transaction_leaves_it_writable(cast, importer):
     importer("telefone\n11987654321\n", dry_run=True)
     Tag.objects.create(tenant=cast.acme, name="still writable")  # no read-only left behind
+
+
+def test_a_report_survives_a_trip_through_json(cast, importer, existing):
+    import json
+
+    from contacts.importing import ImportReport
+
+    report = importer(CONTENT, dry_run=True, tag_names=["Feira 2026"])
+    stored = json.loads(json.dumps(report.as_dict()))
+    again = ImportReport.from_dict(stored)
+    assert (again.counts, again.new_tags, again.total_rows) == (
+        report.counts,
+        report.new_tags,
+        report.total_rows,
+    )
+    assert [(o.row_number, o.status, o.reason) for o in again.preview] == [
+        (o.row_number, o.status, o.reason) for o in report.preview
+    ]
+    assert [list(item) for item in again.rejected] == [list(item) for item in report.rejected]

@@ -4,10 +4,9 @@ import io
 import zipfile
 
 import pytest
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 
 from contacts.importing import MAX_FILE_BYTES, SpreadsheetError, read_table
-from contacts.importing import xlsx as xlsx_module
 from tests.contacts.importing.conftest import SAMPLES, table_of
 
 HEADER = ["nome", "telefone", "cidade"]
@@ -123,89 +122,6 @@ def workbook_bytes(rows):
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
-
-
-def test_our_xlsx_rows_are_the_cells_openpyxl_reads(tmp_path):
-    import datetime
-
-    from openpyxl.cell.rich_text import CellRichText, TextBlock
-    from openpyxl.cell.text import InlineFont
-
-    rows = [
-        ["nome", "telefone", "quando", "hora", "sim", "valor", "conta", "rico"],
-        [
-            "Ana",
-            11987654321,
-            datetime.date(1990, 5, 17),
-            datetime.time(10, 30),
-            True,
-            3.14,
-            "=1+2",
-            CellRichText(["a", TextBlock(InlineFont(b=True), "b")]),
-        ],
-        [None, 5511987654321.0, datetime.datetime(2001, 2, 3, 4, 5, 6), None, False, 0.1 + 0.2],
-        [],
-        ["  espaço  ", "(11) 9-8765", datetime.datetime(1980, 1, 1), None, None, 1e20, -5, "x"],
-    ]
-    data = workbook_bytes(rows)
-    sheet = load_workbook(io.BytesIO(data), read_only=True, data_only=True).worksheets[0]
-    expected = [
-        [xlsx_module.cell_text(value) for value in row] for row in sheet.iter_rows(values_only=True)
-    ]
-    table = table_of(data, "x.xlsx")
-    ours = [table.header, *table.rows]
-    width = max(len(row) for row in expected)
-    assert [row + [""] * (width - len(row)) for row in ours] == expected
-    assert ours[1][:7] == ["Ana", "11987654321", "17/05/1990", "10:30", "TRUE", "3.14", ""]
-    assert ours[2][1:6] == ["5511987654321", "03/02/2001 04:05:06", "", "FALSE", "0.3"]
-
-
-def test_shared_strings_and_a_missing_row_read_like_excel_writes_them():
-    # Excel writes text once in sharedStrings.xml and leaves blank rows out of the sheet.
-    sheet = (
-        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-        '<dimension ref="A1:B4"/><sheetData>'
-        '<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c></row>'
-        '<row r="2"><c r="A2" t="s"><v>2</v></c><c r="B2"><v>11987654321</v></c></row>'
-        '<row r="4"><c r="B4" t="s"><v>3</v></c></row>'
-        "</sheetData></worksheet>"
-    )
-    strings = (
-        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-        '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="4" '
-        'uniqueCount="4"><si><t>Nome</t></si><si><t>Celular</t></si>'
-        "<si><r><t>Jo</t></r><r><rPr><b/></rPr><t>ão</t></r></si>"
-        "<si><t>(21) 99876-5432</t></si></sst>"
-    )
-    table = table_of(_replace_parts(workbook_bytes([["x"]]), sheet, strings), "excel.xlsx")
-    assert table.header == ["Nome", "Celular"]
-    assert list(table.rows) == [["João", "11987654321"], [], ["", "(21) 99876-5432"]]
-
-
-def _replace_parts(data: bytes, sheet: str, strings: str) -> bytes:
-    """The workbook with this sheet XML, and this sharedStrings.xml declared and added."""
-    content_type = (
-        b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
-        b'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>'
-    )
-    relationship = (
-        b'<Relationship Id="rIdSS" Type="http://schemas.openxmlformats.org/officeDocument/'
-        b'2006/relationships/sharedStrings" Target="sharedStrings.xml"/></Relationships>'
-    )
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w") as target:
-        for item in source.infolist():
-            content = source.read(item.filename)
-            if item.filename == "xl/worksheets/sheet1.xml":
-                content = sheet.encode()
-            elif item.filename == "[Content_Types].xml":
-                content = content.replace(b"</Types>", content_type)
-            elif item.filename == "xl/_rels/workbook.xml.rels":
-                content = content.replace(b"</Relationships>", relationship)
-            target.writestr(item, content)
-        target.writestr("xl/sharedStrings.xml", strings)
-    return out.getvalue()
 
 
 @pytest.mark.parametrize(
