@@ -193,7 +193,7 @@ class ContactAdmin(TenantModelAdmin):
     def phone_shown(self, obj):
         from alrea.phones import format_phone
 
-        return format_phone(obj.phone)
+        return format_html('<span class="whitespace-nowrap">{}</span>', format_phone(obj.phone))
 
     @admin.display(description=_("tags"))
     def tag_badges(self, obj):

@@ -14,7 +14,11 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
-from unfold.widgets import UnfoldAdminSelectWidget
+from unfold.widgets import (
+    UnfoldAdminSelectWidget,
+    UnfoldAdminTextInputWidget,
+    UnfoldBooleanSwitchWidget,
+)
 
 from admin_ext.tenant_admin import TenantModelAdmin
 from contacts import importing, jobs
@@ -36,6 +40,16 @@ class UploadForm(forms.ModelForm):
         return upload
 
 
+OUTCOME_LABELS = {
+    "new": _("new"),
+    "updated": _("updated"),
+    "unchanged": _("unchanged"),
+    "skipped": _("skipped"),
+    "invalid": _("invalid"),
+    "duplicate": _("duplicate"),
+}
+
+
 class MappingForm(forms.ModelForm):
     """The import's options, and one choice per column of the file: which contact field it
     fills. Both can change until the import is confirmed."""
@@ -43,6 +57,11 @@ class MappingForm(forms.ModelForm):
     class Meta:
         model = ContactImport
         fields = ["update_existing", "tag_names", "contact_list"]
+        widgets = {
+            "update_existing": UnfoldBooleanSwitchWidget,
+            "tag_names": UnfoldAdminTextInputWidget,
+            "contact_list": UnfoldAdminSelectWidget,
+        }
 
     def __init__(self, *args, header, **kwargs):
         super().__init__(*args, **kwargs)
@@ -124,7 +143,7 @@ class ContactImportAdmin(DownloadsMixin, TenantModelAdmin):
 
     @admin.display(description=_("result"))
     def summary(self, obj):
-        return ", ".join(f"{status}: {n}" for status, n in obj.counts.items() if n)
+        return ", ".join(f"{OUTCOME_LABELS[status]}: {n}" for status, n in obj.counts.items() if n)
 
     def save_model(self, request, obj, form, change):
         obj.filename = form.cleaned_data["file"].name
@@ -146,6 +165,7 @@ class ContactImportAdmin(DownloadsMixin, TenantModelAdmin):
             "title": str(job),
             "job": job,
             "original": job,
+            "counts": [(OUTCOME_LABELS[status], n) for status, n in job.counts.items()],
         }
         if job.status == job.Status.UPLOADED:
             try:
@@ -166,7 +186,12 @@ class ContactImportAdmin(DownloadsMixin, TenantModelAdmin):
                     if "_preview" not in request.POST:
                         messages.success(request, _("Columns saved."))
                         return redirect("admin:contacts_contactimport_change", job.pk)
-                    context["report"] = jobs.preview(job)
+                    report = jobs.preview(job)
+                    context["report"] = report
+                    context["counts"] = [
+                        (OUTCOME_LABELS[status], n) for status, n in report.counts.items()
+                    ]
+                    context["rows"] = [(row, OUTCOME_LABELS[row.status]) for row in report.preview]
             context["form"] = form
         return TemplateResponse(request, "admin/contacts/contactimport/job.html", context)
 
