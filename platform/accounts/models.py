@@ -2,12 +2,12 @@ import uuid
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
-from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from alrea.phones import format_phone, normalize_phone
+from alrea.validators import colour_validator
 from tenancy.models import Tenant, TenantOwned, TenantQuerySet
 
 
@@ -27,7 +27,7 @@ class Department(TenantOwned):
         _("colour"),
         max_length=7,
         default="#10b981",
-        validators=[RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Use a colour like #10b981."))],
+        validators=[colour_validator],
     )
     transfer_message = models.TextField(
         _("transfer message"),

@@ -1,10 +1,10 @@
 import uuid
 
 from django.conf import settings
-from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from alrea.validators import colour_validator
 from tenancy.models import TenantOwned
 
 
@@ -36,9 +36,6 @@ class UF(models.TextChoices):
     SP = "SP", "São Paulo"
     SE = "SE", "Sergipe"
     TO = "TO", "Tocantins"
-
-
-colour_validator = RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Use a colour like #10b981."))
 
 
 class Tag(TenantOwned):
