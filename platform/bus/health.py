@@ -10,5 +10,4 @@ def check() -> dict:
 
     With RabbitMQ this is a round trip to the broker, bounded by HEALTHZ_TIMEOUT_SECONDS.
     """
-    timeout = getattr(settings, "HEALTHZ_TIMEOUT_SECONDS", 3)
-    return get_transport().check(timeout)
+    return get_transport().check(settings.HEALTHZ_TIMEOUT_SECONDS)

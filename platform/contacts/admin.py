@@ -18,6 +18,7 @@ from admin_ext.tenant_admin import (
     TenantModelAdmin,
     exists_filters_changelist,
 )
+from alrea.phones import format_phone
 from contacts import exporting, jobs, services
 from contacts.filters import CustomFieldFilter
 from contacts.forms import ChooseListForm, ChooseTagForm, OptOutForm
@@ -191,8 +192,6 @@ class ContactAdmin(TenantModelAdmin):
     # --- columns ----------------------------------------------------------------------------
     @admin.display(description=_("phone"), ordering="phone")
     def phone_shown(self, obj):
-        from alrea.phones import format_phone
-
         return format_html('<span class="whitespace-nowrap">{}</span>', format_phone(obj.phone))
 
     @admin.display(description=_("tags"))

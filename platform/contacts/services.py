@@ -87,6 +87,12 @@ def _unlink(through, target_field: str, target, contacts) -> list:
     return deleted
 
 
+def move_count(model, pk, delta: int) -> None:
+    """Move a tag's or list's contact counter by the rows a statement really changed."""
+    if delta:
+        model.objects.filter(pk=pk).update(contact_count=F("contact_count") + delta)
+
+
 def _check_same_tenant(tenant, *objects):
     for obj in objects:
         if obj.tenant_id != tenant.pk:
@@ -97,7 +103,7 @@ def _check_same_tenant(tenant, *objects):
 def add_tag(tenant, contacts, tag: Tag, *, by=None) -> int:
     _check_same_tenant(tenant, tag)
     added = _link(ContactTag, "tag", tag, contacts.for_tenant(tenant))
-    Tag.objects.filter(pk=tag.pk).update(contact_count=F("contact_count") + len(added))
+    move_count(Tag, tag.pk, len(added))
     record(tenant, added, Kind.TAGGED, detail=tag.name, by=by)
     return len(added)
 
@@ -106,7 +112,7 @@ def add_tag(tenant, contacts, tag: Tag, *, by=None) -> int:
 def remove_tag(tenant, contacts, tag: Tag, *, by=None) -> int:
     _check_same_tenant(tenant, tag)
     removed = _unlink(ContactTag, "tag", tag, contacts.for_tenant(tenant))
-    Tag.objects.filter(pk=tag.pk).update(contact_count=F("contact_count") - len(removed))
+    move_count(Tag, tag.pk, -len(removed))
     record(tenant, removed, Kind.UNTAGGED, detail=tag.name, by=by)
     return len(removed)
 
@@ -115,9 +121,7 @@ def remove_tag(tenant, contacts, tag: Tag, *, by=None) -> int:
 def add_to_list(tenant, contacts, contact_list: ContactList, *, by=None) -> int:
     _check_same_tenant(tenant, contact_list)
     added = _link(ListMembership, "contact_list", contact_list, contacts.for_tenant(tenant))
-    ContactList.objects.filter(pk=contact_list.pk).update(
-        contact_count=F("contact_count") + len(added)
-    )
+    move_count(ContactList, contact_list.pk, len(added))
     record(tenant, added, Kind.LISTED, detail=contact_list.name, by=by)
     return len(added)
 
@@ -126,9 +130,7 @@ def add_to_list(tenant, contacts, contact_list: ContactList, *, by=None) -> int:
 def remove_from_list(tenant, contacts, contact_list: ContactList, *, by=None) -> int:
     _check_same_tenant(tenant, contact_list)
     removed = _unlink(ListMembership, "contact_list", contact_list, contacts.for_tenant(tenant))
-    ContactList.objects.filter(pk=contact_list.pk).update(
-        contact_count=F("contact_count") - len(removed)
-    )
+    move_count(ContactList, contact_list.pk, -len(removed))
     return len(removed)
 
 
@@ -168,6 +170,6 @@ def delete_contacts(tenant, contacts) -> int:
             .order_by()
         )
         for target_id, n in per_target:
-            model.objects.filter(pk=target_id).update(contact_count=F("contact_count") - n)
+            move_count(model, target_id, -n)
     deleted, _by_model = Contact.objects.filter(pk__in=selected).delete()
     return deleted

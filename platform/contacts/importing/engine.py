@@ -32,7 +32,6 @@ from uuid import UUID
 
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, IntegrityError, connection, transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -42,6 +41,7 @@ from contacts.importing.mapping import CUSTOM_PREFIX, label, validate_mapping
 from contacts.importing.phones import PhoneNormaliser
 from contacts.importing.reading import Table
 from contacts.models import Contact, ContactEvent, ContactList, ContactTag, ListMembership, Tag
+from contacts.services import move_count
 from tenancy import limits
 
 logger = logging.getLogger(__name__)
@@ -810,7 +810,7 @@ def _write(
             for contact_id, tag_id in added
         )
     for tag_id, count in per_tag.items():
-        Tag.objects.filter(pk=tag_id).update(contact_count=F("contact_count") + count)
+        move_count(Tag, tag_id, count)
     clock.lap("write_tags")
     listed = 0
     if plan.contact_list is not None:
@@ -823,10 +823,7 @@ def _write(
                 (contact_id, Kind.LISTED.value, contact_list.name[:255], actor_id)
                 for contact_id in added
             )
-        if listed:
-            ContactList.objects.filter(pk=contact_list.pk).update(
-                contact_count=F("contact_count") + listed
-            )
+        move_count(ContactList, contact_list.pk, listed)
     clock.lap("write_list")
     if events:
         writer.insert_events(events)
