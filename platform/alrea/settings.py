@@ -63,6 +63,8 @@ INSTALLED_APPS = [
     "tenancy",
     "accounts",
     "contacts",
+    "whatsapp",
+    "chat",
     "bus",
     "consumers",
     "admin_ext",
@@ -215,6 +217,25 @@ if Q2_BROKER == "redis":
     Q_CLUSTER["redis"] = REDIS_URL
 else:
     Q_CLUSTER["orm"] = "default"
+
+# --- WhatsApp gateway (Evolution API) -------------------------------------------------------
+# The default server for every tenant; platform staff can point a tenant at another one in the
+# admin. Unset, it is the Evolution simulator that `.ci/serve` starts beside the platform.
+EVOLUTION_API_URL = env.url("EVOLUTION_API_URL", ("http", "https"))
+EVOLUTION_API_KEY = env.str("EVOLUTION_API_KEY")
+if PRODUCTION and not (EVOLUTION_API_URL and EVOLUTION_API_KEY):
+    raise ImproperlyConfigured(
+        "EVOLUTION_API_URL and EVOLUTION_API_KEY must be set when ALREA_ENV=production."
+    )
+EVOLUTION_API_URL = EVOLUTION_API_URL or "http://127.0.0.1:8081"
+EVOLUTION_API_KEY = EVOLUTION_API_KEY or "alrea-simulator-global-key"
+EVOLUTION_TIMEOUT_SECONDS = env.int("EVOLUTION_TIMEOUT_SECONDS", 20, min_value=1)
+# Where Evolution reaches this platform: the base of the webhook URLs set on each instance.
+PUBLIC_URL = (env.url("PUBLIC_URL", ("http", "https")) or "http://127.0.0.1:8000").rstrip("/")
+WEBHOOK_MAX_BODY_BYTES = env.int("WEBHOOK_MAX_BODY_BYTES", 5 * 1024 * 1024, min_value=1024)
+WEBHOOK_EVENT_RETENTION_DAYS = env.int("WEBHOOK_EVENT_RETENTION_DAYS", 30, min_value=1)
+# Fernet keys for secrets stored in the database (instance tokens); see alrea/encryption.py.
+FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS")
 
 # --- Media (S3 when S3_BUCKET is set, else the filesystem) ----------------------------------
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", str(VAR_DIR / "media")))

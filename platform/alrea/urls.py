@@ -10,4 +10,5 @@ urlpatterns = [
     path("favicon.ico", RedirectView.as_view(url="/static/admin_ext/favicon.svg")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("webhooks/evolution/", include("whatsapp.urls")),
 ]

@@ -12,11 +12,15 @@ SERVICES = {
     "DATABASE_URL": "postgres://u@db.internal:5432/alrea",
     "REDIS_URL": "redis://cache.internal:6379/0",
     "RABBITMQ_URL": "amqp://u:p@mq.internal:5672/%2F",
+    "EVOLUTION_API_URL": "https://evolution.internal",
+    "EVOLUTION_API_KEY": "global-key",
 }
 _SETTINGS_VARS = (
     "DATABASE_URL",
     "REDIS_URL",
     "RABBITMQ_URL",
+    "EVOLUTION_API_URL",
+    "EVOLUTION_API_KEY",
     "S3_BUCKET",
     "ALREA_ENV",
     "DEBUG",
@@ -148,6 +152,19 @@ def test_production_refuses_the_embedded_defaults(tmp_path):
     )
     assert result.returncode != 0
     assert "needs DATABASE_URL, RABBITMQ_URL" in result.stderr
+
+
+def test_production_refuses_to_run_without_an_evolution_server(tmp_path):
+    services = {k: v for k, v in SERVICES.items() if not k.startswith("EVOLUTION")}
+    result = load_settings(
+        tmp_path,
+        ALREA_ENV="production",
+        SECRET_KEY=GOOD_KEY,
+        ALLOWED_HOSTS="alrea.example",
+        **services,
+    )
+    assert result.returncode != 0
+    assert "EVOLUTION_API_URL and EVOLUTION_API_KEY must be set" in result.stderr
 
 
 def test_debug_off_refuses_the_development_key_even_outside_production(tmp_path):

@@ -1,0 +1,1 @@
+"""Admin for WhatsApp instances and Evolution servers."""
