@@ -124,6 +124,9 @@ class Message(TenantOwned):
         PLAYED = "played", _("Played")
         FAILED = "failed", _("Failed")
 
+    # A message is seen by whoever sees its conversation (TenantQuerySet.visible_to).
+    visibility_department_field = "conversation__department"
+    visibility_owner_field = "conversation__assigned_to"
     objects = TenantQuerySet.as_manager()
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -209,6 +212,8 @@ class Attachment(TenantOwned):
         READY = "ready", _("Ready")
         FAILED = "failed", _("Failed")
 
+    visibility_department_field = "message__conversation__department"
+    visibility_owner_field = "message__conversation__assigned_to"
     objects = TenantQuerySet.as_manager()
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
