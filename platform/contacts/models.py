@@ -122,6 +122,9 @@ class Contact(TenantOwned):
         _("source"), max_length=16, choices=Source.choices, default=Source.MANUAL
     )
     last_interaction_at = models.DateTimeField(_("last interaction"), null=True, blank=True)
+    # What WhatsApp says about the number (pushName, picture); never overwrites `name`.
+    whatsapp_name = models.CharField(_("WhatsApp name"), max_length=150, blank=True)
+    profile_picture_url = models.URLField(_("profile picture"), max_length=1000, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 

@@ -162,7 +162,6 @@ class InstanceDailyStats(TenantOwned):
     delivered = models.PositiveIntegerField(_("delivered"), default=0)
     read = models.PositiveIntegerField(_("read"), default=0)
     failed = models.PositiveIntegerField(_("failed"), default=0)
-    received = models.PositiveIntegerField(_("received"), default=0)
 
     class Meta:
         verbose_name = _("daily statistics")
