@@ -1,4 +1,4 @@
-"""Evolution webhooks parsed into typed events at the edge (contract: ../shared/evolution-api.md §3).
+"""Evolution webhooks parsed into typed events at the edge (contract: evolution-api.md §3).
 
 ``parse()`` takes the decoded JSON body and returns ``(Envelope, event)``; everything after it
 works with these dataclasses and never digs in raw dicts. A body that breaks the contract raises
@@ -117,7 +117,9 @@ def jid_phone(jid: str) -> str:
 def _prefer_phone(*jids: str) -> str:
     """The phone JID among the identities given, else the first one present."""
     present = [jid for jid in jids if jid]
-    return next((jid for jid in present if jid.endswith(PHONE_SUFFIX)), present[0] if present else "")
+    return next(
+        (jid for jid in present if jid.endswith(PHONE_SUFFIX)), present[0] if present else ""
+    )
 
 
 # --- Messages ------------------------------------------------------------------------------
@@ -194,7 +196,12 @@ _MEDIA_TYPES = {
     "stickerMessage": "sticker",
 }
 # Wrappers Evolution may leave around the real content (§2.18).
-_WRAPPERS = ("ephemeralMessage", "viewOnceMessage", "viewOnceMessageV2", "documentWithCaptionMessage")
+_WRAPPERS = (
+    "ephemeralMessage",
+    "viewOnceMessage",
+    "viewOnceMessageV2",
+    "documentWithCaptionMessage",
+)
 _IGNORED_KEYS = {"messageContextInfo", "senderKeyDistributionMessage", "base64", "mediaUrl"}
 
 
@@ -230,7 +237,7 @@ def _vcard_summary(display_name: str, vcard: str) -> str:
 
 
 def parse_content(message: Any, context: Any, where: str) -> Content:
-    """Read the one content key of ``message`` (§3.4–3.5); quotes come from ``contextInfo``."""
+    """Read the one content key of ``message`` (§3.4 and §3.5); quotes come from ``contextInfo``."""
     message = _unwrap(_object(message, where))
     context = context if isinstance(context, dict) else {}
     keys = [key for key in message if key not in _IGNORED_KEYS]
@@ -239,7 +246,9 @@ def parse_content(message: Any, context: Any, where: str) -> Content:
     name = keys[0]
     content = message[name]
     if name in _MEDIA_TYPES and isinstance(content, dict):
-        context = content.get("contextInfo") if isinstance(content.get("contextInfo"), dict) else context
+        context = (
+            content.get("contextInfo") if isinstance(content.get("contextInfo"), dict) else context
+        )
     quoted_id = context.get("stanzaId") if isinstance(context.get("stanzaId"), str) else ""
 
     if name == "conversation":
@@ -269,7 +278,9 @@ def parse_content(message: Any, context: Any, where: str) -> Content:
         if latitude is None or longitude is None:
             raise MalformedEvent(f"{where}.{name} needs numeric degreesLatitude/Longitude")
         label = ", ".join(
-            part for part in (_optional_text(content, "name"), _optional_text(content, "address")) if part
+            part
+            for part in (_optional_text(content, "name"), _optional_text(content, "address"))
+            if part
         )
         return Content(
             type="location",
