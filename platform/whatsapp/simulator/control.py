@@ -7,6 +7,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from . import jids, lifecycle
+from .routes_chat import PRESENCES
 from .routing import is_global_key, json_body, state_of
 
 
@@ -66,7 +68,74 @@ async def deliveries(state, request, body):
     return state.deliveries
 
 
+def _instance(state, request):
+    found = state.instances.get(request.path_params["name"])
+    if found is None:
+        raise ControlError(404, "no such instance")
+    return found
+
+
+def _connected(state, request):
+    found = _instance(state, request)
+    if found.status != "open":
+        raise ControlError(409, "the instance is not connected")
+    return found
+
+
+@control
+async def scan(state, request, body):
+    instance = _instance(state, request)
+    await lifecycle.scan(state, instance, body.get("number"), body.get("profile_name"))
+    return {"instance": instance.name, "state": instance.status, "wuid": instance.owner_jid}
+
+
+@control
+async def disconnect(state, request, body):
+    instance = _connected(state, request)
+    await lifecycle.disconnect(state, instance, int(body.get("status_reason", 401)))
+    return {"instance": instance.name, "state": instance.status}
+
+
+@control
+async def inbound(state, request, body):
+    return await lifecycle.receive(state, _connected(state, request), body)
+
+
+@control
+async def delete_message(state, request, body):
+    """The author deletes a message for everyone: messages.edited (REVOKE), messages.delete."""
+    instance = _connected(state, request)
+    stored = state.messages.get(body.get("id", ""))
+    if stored is None or stored.instance != instance.name:
+        raise ControlError(404, "no such message")
+    key = stored.data["key"]
+    raw_key = {k: key[k] for k in ("remoteJid", "fromMe", "id")}
+    edited = {"key": raw_key, "type": "REVOKE"}
+    await lifecycle.emit(state, instance, "messages.edited", edited)
+    deleted = dict(key)
+    if state.switches.version == "2.3.7":
+        deleted["status"] = "DELETED"
+    await lifecycle.emit(state, instance, "messages.delete", deleted)
+    return deleted
+
+
+@control
+async def presence(state, request, body):
+    instance = _connected(state, request)
+    if body.get("presence") not in PRESENCES:
+        raise ValueError(f"presence must be one of {', '.join(PRESENCES)}")
+    jid = jids.create_jid(str(body.get("number", "")))
+    data = {"id": jid, "presences": {jid: {"lastKnownPresence": body["presence"]}}}
+    await lifecycle.emit(state, instance, "presence.update", data)
+    return data
+
+
 routes = [
+    Route("/instances/{name}/scan", scan, methods=["POST"]),
+    Route("/instances/{name}/disconnect", disconnect, methods=["POST"]),
+    Route("/instances/{name}/inbound", inbound, methods=["POST"]),
+    Route("/instances/{name}/delete-message", delete_message, methods=["POST"]),
+    Route("/instances/{name}/presence", presence, methods=["POST"]),
     Route("/config", config, methods=["GET", "POST"]),
     Route("/reset", reset, methods=["POST"]),
     Route("/sent", sent, methods=["GET"]),
