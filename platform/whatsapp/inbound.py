@@ -13,6 +13,7 @@ import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -43,8 +44,8 @@ def dedup_key(envelope: events.Envelope, event) -> str:
     built the envelope (kept across its retries), so a state that repeats later (open, close,
     open) is not mistaken for a redelivery.
     """
-    if isinstance(event, events.MessageEvent):
-        return f"msg:{event.key.id}"[:128]
+    if isinstance(event, events.MessageEvent) and len(event.key.id) <= 120:
+        return f"msg:{event.key.id}"
     basis = json.dumps(
         [envelope.event, envelope.date_time, envelope.data], sort_keys=True, default=str
     )
@@ -65,7 +66,10 @@ def _from_ingest(result) -> Outcome:
 def _connection(instance, event: events.ConnectionChanged) -> Outcome:
     phone = ""
     if digits := events.jid_phone(event.wuid):
-        phone = normalize_phone(f"+{digits}")
+        try:
+            phone = normalize_phone(f"+{digits}")
+        except ValidationError:  # the state matters more than an odd number
+            logger.warning("instance %s reports an unreadable number", instance.pk)
     services.record_state(
         instance,
         event.state,
