@@ -31,8 +31,29 @@ SECTIONS = [
         ],
     ),
     (_("Campaigns"), []),
-    (_("Chat"), []),
-    (_("WhatsApp"), []),
+    (
+        _("Chat"),
+        [
+            (
+                _("Conversations"),
+                "forum",
+                "admin:chat_conversation_changelist",
+                "chat.conversation",
+            ),
+            (_("Messages"), "chat", "admin:chat_message_changelist", "chat.message"),
+        ],
+    ),
+    (
+        _("WhatsApp"),
+        [
+            (
+                _("Webhook events"),
+                "webhook",
+                "admin:whatsapp_webhookevent_changelist",
+                "whatsapp.webhookevent",
+            ),
+        ],
+    ),
     (
         _("Settings"),
         [

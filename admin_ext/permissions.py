@@ -15,3 +15,17 @@ class SuperuserOnlyAdmin:
 
     def has_delete_permission(self, request, obj=None):
         return request.user.is_superuser and super().has_delete_permission(request, obj)
+
+
+class ReadOnlyRecordAdmin:
+    """For records written by the system (messages, webhook events): nobody adds or edits them
+    in the admin; platform staff may delete them (clean-up, data requests)."""
+
+    def has_add_permission(self, request, *args):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser and super().has_delete_permission(request, obj)

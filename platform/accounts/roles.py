@@ -30,6 +30,10 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "contacts.contactlist": ALL,
         "contacts.contactimport": ALL,
         "contacts.contactexport": ("view", "delete"),
+        "chat.conversation": VIEW,
+        "chat.message": VIEW,
+        # Raw payloads carry every department's messages: not for managers and agents.
+        "whatsapp.webhookevent": VIEW,
     },
     Role.MANAGER: {
         "accounts.user": VIEW,
@@ -40,12 +44,16 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "contacts.contactlist": ALL,
         "contacts.contactimport": ALL,
         "contacts.contactexport": ("view", "delete"),
+        "chat.conversation": VIEW,
+        "chat.message": VIEW,
     },
     Role.AGENT: {
         "accounts.department": VIEW,
         "contacts.contact": VIEW,
         "contacts.tag": VIEW,
         "contacts.contactlist": VIEW,
+        "chat.conversation": VIEW,
+        "chat.message": VIEW,
     },
 }
 

@@ -18,10 +18,12 @@ from django.utils import timezone
 from django_q.models import Failure, OrmQ, Schedule, Success
 
 from accounts.models import Department, Role, User
+from chat.models import Conversation, Message
 from contacts import services as contact_services
 from contacts.models import ContactExport, ContactImport, ContactList, Tag
 from tenancy.models import AddOn, Plan, Product
 from tests.scoping_app.models import Ticket
+from whatsapp.models import WebhookEvent, WhatsAppInstance
 
 # The department each tenant's rows belong to (marcos and alice work in Acme's Sales).
 HOME_DEPARTMENT = {"acme": "Sales", "globex": "Support"}
@@ -129,6 +131,55 @@ def _contact_import(cast, tenant, marker):
 def _contact_export(cast, tenant, marker):
     return ContactExport.objects.create(
         tenant=tenant, format="csv", query=f"q={marker}", status=ContactExport.Status.DONE
+    )
+
+
+def walk_instance(tenant) -> WhatsAppInstance:
+    """The one WhatsApp line the walk's chat and webhook rows of a tenant hang on."""
+    instance, _created = WhatsAppInstance.objects.get_or_create(
+        evolution_name=f"walk-{tenant.slug}",
+        defaults={"tenant": tenant, "name": f"{tenant.slug} walk line"},
+    )
+    return instance
+
+
+def walk_conversation(cast, tenant, marker, number) -> Conversation:
+    return Conversation.objects.create(
+        tenant=tenant,
+        instance=walk_instance(tenant),
+        remote_jid=f"{number}@s.whatsapp.net",
+        name=marker,
+        department=home_department(cast, tenant),
+    )
+
+
+@tenant_factory("chat.Conversation")
+def _conversation(cast, tenant, marker):
+    number = {"acme": "5511900000001", "globex": "5521900000002"}[tenant.slug]
+    return walk_conversation(cast, tenant, marker, number)
+
+
+@tenant_factory("chat.Message")
+def _message(cast, tenant, marker):
+    number = {"acme": "5511900000003", "globex": "5521900000004"}[tenant.slug]
+    return Message.objects.create(
+        tenant=tenant,
+        conversation=walk_conversation(cast, tenant, f"{marker} chat", number),
+        direction=Message.Direction.INBOUND,
+        body=marker,
+        provider_id=f"{marker}-id",
+        timestamp=timezone.now(),
+    )
+
+
+@tenant_factory("whatsapp.WebhookEvent")
+def _webhook_event(cast, tenant, marker):
+    return WebhookEvent.objects.create(
+        tenant=tenant,
+        instance=walk_instance(tenant),
+        event="MESSAGES_UPSERT",
+        dedup_key=marker,
+        payload={"event": "messages.upsert", "note": marker},
     )
 
 

@@ -1,0 +1,244 @@
+"""Read-only history of conversations and messages: the gateway writes them, the admin reads."""
+
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.db.models import Prefetch, Q
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from unfold.admin import StackedInline
+from unfold.contrib.filters.admin import RangeDateFilter
+
+from admin_ext.display import excerpt, pretty_json, status_badge
+from admin_ext.paginators import CappedCountPaginator
+from admin_ext.permissions import ReadOnlyRecordAdmin
+from admin_ext.tenant_admin import TenantModelAdmin
+from chat.models import Attachment, Conversation, Message
+from contacts.admin import PHONE_LIKE
+from contacts.services import normalize_for
+from tenancy.models import Tenant
+
+TRANSCRIPT_LENGTH = 200
+
+MESSAGE_COLOURS = {
+    Message.Status.SENT: "info",
+    Message.Status.DELIVERED: "info",
+    Message.Status.READ: "success",
+    Message.Status.PLAYED: "success",
+    Message.Status.FAILED: "danger",
+}
+# When each delivery step happened, in the order they happen.
+STATUS_TIMES = ["sent_at", "delivered_at", "read_at", "played_at", "failed_at"]
+
+
+def messages_of(conversation_id):
+    """A conversation's messages, ready to render: reactions hang off the message they react
+    to instead of standing as messages of their own."""
+    return (
+        Message.objects.filter(conversation_id=conversation_id, reaction_to__isnull=True)
+        .select_related("attachment", "quoted", "sent_by")
+        .prefetch_related(Prefetch("reactions", Message.objects.order_by("timestamp")))
+    )
+
+
+def message_list_url(conversation) -> str:
+    return f"{reverse('admin:chat_message_changelist')}?conversation__id__exact={conversation.pk}"
+
+
+class HistoryAdmin(ReadOnlyRecordAdmin, TenantModelAdmin):
+    """Changelists over tables that grow without end: no full count, capped pages."""
+
+    paginator = CappedCountPaginator
+    show_full_result_count = False
+    list_per_page = 50
+    list_filter_submit = True
+
+
+@admin.register(Conversation)
+class ConversationAdmin(HistoryAdmin):
+    list_display = [
+        "__str__",
+        "instance",
+        "status_label",
+        "department",
+        "assigned_to",
+        "last_message_at",
+        "preview",
+        "unread_count",
+        "tenant",
+    ]
+    list_filter = ["tenant", "instance", "status", "department", "kind", "assigned_to"]
+    list_select_related = ["contact", "instance", "department", "assigned_to", "tenant"]
+    search_fields = ["remote_jid"]  # turns the box on; get_search_results decides
+    search_help_text = _("Contact name, phone or WhatsApp chat id")
+    readonly_fields = ["transcript"]
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    "tenant",
+                    "instance",
+                    "contact",
+                    "name",
+                    "remote_jid",
+                    "kind",
+                    "status",
+                    "department",
+                    "assigned_to",
+                ]
+            },
+        ),
+        (
+            _("Activity"),
+            {"fields": ["last_message_at", "unread_count", "created_at", "closed_at"]},
+        ),
+        (_("Messages"), {"fields": ["transcript"]}),
+    ]
+
+    status_label = status_badge(
+        {Conversation.Status.PENDING: "warning", Conversation.Status.OPEN: "success"}
+    )
+
+    @admin.display(description=_("last message text"))
+    def preview(self, obj):
+        return excerpt(obj.last_message_preview, 60)
+
+    @admin.display(description=_("messages"))
+    def transcript(self, obj):
+        newest = list(messages_of(obj.pk).order_by("-timestamp")[: TRANSCRIPT_LENGTH + 1])
+        shown = newest[:TRANSCRIPT_LENGTH][::-1]  # newest last, as a chat reads
+        for message in shown:
+            message.status_times = [
+                (Message._meta.get_field(name).verbose_name, getattr(message, name))
+                for name in STATUS_TIMES
+                if getattr(message, name)
+            ]
+        return render_to_string(
+            "admin/chat/conversation/transcript.html",
+            {
+                "messages": shown,
+                "has_older": len(newest) > TRANSCRIPT_LENGTH,
+                "limit": TRANSCRIPT_LENGTH,
+                "all_url": message_list_url(obj),
+            },
+        )
+
+    def get_search_results(self, request, queryset, search_term):
+        # One kind of condition per kind of term, as the contacts list does.
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        if "@" in term:
+            return queryset.filter(remote_jid=term), False
+        if PHONE_LIKE.fullmatch(term):
+            tenant = request.user.tenant or Tenant(country="BR")
+            try:
+                phone = normalize_for(tenant, term)
+            except ValidationError:
+                return queryset.filter(remote_jid__startswith=term), False
+            return queryset.filter(
+                Q(contact__phone=phone) | Q(remote_jid__startswith=f"{phone[1:]}@")
+            ), False
+        return queryset.filter(Q(contact__name__icontains=term) | Q(name__icontains=term)), False
+
+
+class AttachmentInline(ReadOnlyRecordAdmin, StackedInline):
+    model = Attachment
+    extra = 0
+    fields = [
+        "status",
+        "mimetype",
+        "file_name",
+        "size",
+        "seconds",
+        "width",
+        "height",
+        "is_voice_note",
+        "storage_key",
+        "error",
+    ]
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm("chat.view_message")  # part of its message
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # it goes with its message
+
+
+@admin.register(Message)
+class MessageAdmin(HistoryAdmin):
+    list_display = [
+        "timestamp",
+        "conversation",
+        "instance",
+        "direction",
+        "type",
+        "text",
+        "status_label",
+        "tenant",
+    ]
+    list_filter = [
+        "tenant",
+        "conversation__instance",
+        "status",
+        "direction",
+        "type",
+        ("timestamp", RangeDateFilter),
+    ]
+    list_select_related = ["conversation__contact", "conversation__instance", "tenant"]
+    search_fields = ["=provider_id"]
+    search_help_text = _("WhatsApp message id")
+    ordering = ["-timestamp"]
+    inlines = [AttachmentInline]
+    readonly_fields = ["raw_metadata"]
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    "tenant",
+                    "conversation",
+                    "direction",
+                    "type",
+                    "body",
+                    "caption",
+                    "timestamp",
+                    "sender_jid",
+                    "sender_name",
+                    "sent_by",
+                    "quoted",
+                    "quoted_provider_id",
+                    "reaction_to",
+                ]
+            },
+        ),
+        (
+            _("Delivery"),
+            {
+                "fields": [
+                    "provider_id",
+                    "status",
+                    *STATUS_TIMES,
+                    "error",
+                    "deleted_at",
+                    "created_at",
+                ]
+            },
+        ),
+        (_("As received"), {"fields": ["raw_metadata"]}),
+    ]
+
+    status_label = status_badge(MESSAGE_COLOURS)
+
+    @admin.display(description=_("instance"))
+    def instance(self, obj):
+        return obj.conversation.instance
+
+    @admin.display(description=_("text"))
+    def text(self, obj):
+        return excerpt(obj.body or obj.caption, 60)
+
+    @admin.display(description=_("raw metadata"))
+    def raw_metadata(self, obj):
+        return pretty_json(obj.metadata)

@@ -1,0 +1,64 @@
+from datetime import timedelta
+
+import pytest
+from django.conf import settings
+from django.utils import timezone
+
+from chat.models import Conversation, Message
+from whatsapp.models import WhatsAppInstance
+
+
+@pytest.fixture(autouse=True)
+def english_pages(client):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+
+
+def make_line(tenant, name):
+    return WhatsAppInstance.objects.create(tenant=tenant, name=name, evolution_name=name.lower())
+
+
+def make_conversation(line, number, **fields):
+    return Conversation.objects.create(
+        tenant=line.tenant, instance=line, remote_jid=f"{number}@s.whatsapp.net", **fields
+    )
+
+
+def make_message(conversation, minutes_ago, body="", **fields):
+    return Message.objects.create(
+        tenant=conversation.tenant,
+        conversation=conversation,
+        direction=fields.pop("direction", Message.Direction.INBOUND),
+        body=body,
+        timestamp=timezone.now() - timedelta(minutes=minutes_ago),
+        **fields,
+    )
+
+
+@pytest.fixture
+def conversations(cast):
+    """Acme conversations in Sales, in Support, assigned to alice, and one of Globex."""
+    acme = make_line(cast.acme, "Acme-line")
+    sales = cast.departments[("acme", "Sales")]
+    support = cast.departments[("acme", "Support")]
+    return {
+        "sales": make_conversation(acme, "5511911110001", name="Sales chat", department=sales),
+        "support": make_conversation(
+            acme, "5511911110002", name="Support chat", department=support
+        ),
+        "support_for_alice": make_conversation(
+            acme,
+            "5511911110003",
+            name="Handed to Alice",
+            department=support,
+            assigned_to=cast.alice,
+        ),
+        "inbox_for_alice": make_conversation(
+            acme, "5511911110004", name="Alice's own", assigned_to=cast.alice
+        ),
+        "globex": make_conversation(
+            make_line(cast.globex, "Globex-line"),
+            "5521922220001",
+            name="Globex chat",
+            department=cast.departments[("globex", "Support")],
+        ),
+    }
