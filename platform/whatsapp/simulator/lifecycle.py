@@ -123,10 +123,6 @@ async def disconnect(state: SimulatorState, instance: Instance, reason: int) -> 
     await emit(state, instance, "connection.update", data)
 
 
-def remember(state: SimulatorState, instance: Instance, data: dict, blob=None, mimetype=None):
-    state.messages[data["key"]["id"]] = StoredMessage(instance.name, data, blob, mimetype)
-
-
 def with_base64(instance: Instance, stored: StoredMessage) -> dict:
     """The object as emitted: ``message.base64`` added when the webhook asks for it."""
     data = stored.data
