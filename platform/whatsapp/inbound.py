@@ -1,15 +1,21 @@
 """Authenticated webhook events: kept once in the raw log, then applied to the domain.
 
-``receive()`` is the whole job of one webhook call after authentication. The raw row is
-inserted with ``ON CONFLICT DO NOTHING`` on (instance, dedup key), so a redelivery, or the same
-event posted by both the instance and the global webhook, is applied once even when both arrive
-at the same moment. The row and the domain changes commit together; if applying fails, the
-changes roll back and the row is written again as ``failed`` with the error, ready for replay.
+Two steps, so that Evolution gets its answer after one INSERT (a slow answer makes it retry):
+
+- ``receive()``, in the webhook request, inserts the raw row with ``ON CONFLICT DO NOTHING`` on
+  (instance, dedup key): a redelivery, or the same event posted by both the instance and the
+  global webhook, is kept once even when both arrive at the same moment.
+- ``process_pending()``, in the ``process_webhooks`` worker, takes received rows in arrival
+  order (``SKIP LOCKED``, so several workers share the work) and applies each in a savepoint:
+  if applying fails, its changes roll back and the row is marked ``failed`` with the error,
+  ready for replay from the admin. The raw log is the queue, so no event can be accepted and
+  then lost between the database and a broker.
 """
 
 import hashlib
 import json
 import logging
+import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -18,10 +24,12 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from alrea.encryption import decrypt
 from alrea.phones import normalize_phone
 from chat import ingest
+from tenancy.models import Tenant
 from whatsapp import events, health, services
-from whatsapp.models import ConnectionState, WebhookEvent
+from whatsapp.models import ConnectionState, WebhookEvent, WhatsAppInstance
 
 logger = logging.getLogger(__name__)
 
@@ -96,6 +104,17 @@ def _logged_out(instance, event) -> Outcome:
     return Outcome(Status.PROCESSED)
 
 
+def not_applied(event) -> str:
+    """Why this event is only kept in the log, or "" when it is applied."""
+    match event:
+        case events.Unhandled():
+            return f"{event.event} is not handled"
+        case events.Presence():
+            # Typing indicators are only relayed live to the chat page, never stored.
+            return "presence is not stored"
+    return ""
+
+
 def apply(instance, event, *, replaying: bool = False) -> Outcome:
     """Apply one typed event for ``instance`` (whose tenant owns everything it touches)."""
     match event:
@@ -115,11 +134,8 @@ def apply(instance, event, *, replaying: bool = False) -> Outcome:
             return _qrcode(instance, event)
         case events.LoggedOut():
             return _logged_out(instance, event)
-        case events.Presence():
-            # Typing indicators are only relayed live to the chat page, never stored.
-            return Outcome(Status.IGNORED, error="presence is not stored")
-        case events.Unhandled():
-            return Outcome(Status.IGNORED, error=f"{event.event} is not handled")
+    if reason := not_applied(event):
+        return Outcome(Status.IGNORED, error=reason)
     return Outcome(Status.PROCESSED)
 
 
@@ -151,8 +167,43 @@ def _save_outcome(row: WebhookEvent, outcome: Outcome) -> None:
 
 # --- The raw log ---------------------------------------------------------------------------
 
-_INSERT = """
-    INSERT INTO whatsapp_webhookevent
+
+@dataclass(frozen=True)
+class Sender:
+    """The instance a webhook call claims to come from: just what receiving it needs.
+
+    Read with one plain query, because it runs on every webhook call (see performance.md).
+    """
+
+    pk: object
+    tenant_id: object
+    webhook_secret: str
+    tenant_suspended: bool
+
+    @classmethod
+    def named(cls, evolution_name: str) -> "Sender | None":
+        instance, tenant = WhatsAppInstance._meta, Tenant._meta
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT i.id, i.tenant_id, i.webhook_secret, t.status"
+                f" FROM {instance.db_table} i JOIN {tenant.db_table} t ON t.id = i.tenant_id"
+                f" WHERE i.evolution_name = %s",
+                [evolution_name],
+            )
+            row = cursor.fetchone()
+        if row is None:
+            return None
+        pk, tenant_id, secret, status = row
+        return cls(
+            pk=pk,
+            tenant_id=tenant_id,
+            webhook_secret=decrypt(secret),
+            tenant_suspended=status == Tenant.Status.SUSPENDED,
+        )
+
+
+_INSERT = f"""
+    INSERT INTO {WebhookEvent._meta.db_table}
         (id, tenant_id, instance_id, event, dedup_key, waits_for, payload, status, error,
          received_at, processed_at, deliveries)
     VALUES (%s, %s, %s, %s, %s, '', %s, %s, %s, %s, %s, 1)
@@ -161,76 +212,92 @@ _INSERT = """
 """
 
 
-def _insert(instance, name: str, key: str, body: dict, status: str, error: str = ""):
-    """The new row's id, or None when this event is already in the log."""
-    row = WebhookEvent(instance=instance, tenant_id=instance.tenant_id)  # for its defaults
-    now = timezone.now()
+def _insert(sender: Sender, name: str, key: str, body: str, status: str, error: str = ""):
+    """The new row's id, or None when this event is already in the log.
+
+    ``body`` is the JSON text as received: stored as it is, not decoded and encoded again.
+    """
     field = WebhookEvent._meta.get_field
+    event_id, now = uuid.uuid4(), timezone.now()
     params = [
-        field("id").get_db_prep_value(row.id, connection),
-        field("tenant").get_db_prep_value(instance.tenant_id, connection),
-        field("instance").get_db_prep_value(instance.pk, connection),
+        field("id").get_db_prep_value(event_id, connection),
+        field("tenant").get_db_prep_value(sender.tenant_id, connection),
+        field("instance").get_db_prep_value(sender.pk, connection),
         name[:64],
         key,
-        field("payload").get_db_prep_value(body, connection),
+        body,
         status,
         error,
         field("received_at").get_db_prep_value(now, connection),
         field("processed_at").get_db_prep_value(
-            now if status == Status.PROCESSED else None, connection
+            None if status in (Status.RECEIVED, Status.DEFERRED) else now, connection
         ),
     ]
     with connection.cursor() as cursor:
         cursor.execute(_INSERT, params)
-        return row.id if cursor.fetchone() else None
+        return event_id if cursor.fetchone() else None
 
 
 @dataclass(frozen=True)
 class Received:
     status: str  # a WebhookEvent.Status, or "duplicate"
-    event_id: object = None
-    error: str = ""
+    event_id: str | None = None
 
 
-def receive(instance, envelope: events.Envelope, event, body: dict) -> Received:
+def receive(sender: Sender, envelope: events.Envelope, event, body: str) -> Received:
     key = dedup_key(envelope, event)
-    if instance.tenant.is_suspended:
+    status, note = Status.RECEIVED, not_applied(event)
+    if note:
+        status = Status.IGNORED
+    elif sender.tenant_suspended:
         # Kept, not applied: replayed from the admin if the company is reactivated.
-        event_id = _insert(instance, envelope.event, key, body, Status.IGNORED, "company suspended")
-        return _received(instance, key, event_id, Status.IGNORED)
-    try:
-        with transaction.atomic():
-            event_id = _insert(instance, envelope.event, key, body, Status.PROCESSED)
-            if event_id is None:
-                return _received(instance, key, None, Status.PROCESSED)
-            outcome = apply(instance, event)
-            if outcome.status != Status.PROCESSED or outcome.error:
-                _save_outcome(WebhookEvent(pk=event_id), outcome)
-            return Received(outcome.status, event_id, outcome.error)
-    except Exception as exc:  # the raw event must survive any bug in applying it
-        logger.exception(
-            "applying %s failed", envelope.event, extra={"tenant_id": instance.tenant_id}
-        )
-        error = f"{type(exc).__name__}: {exc}"
-        event_id = _insert(instance, envelope.event, key, body, Status.FAILED, error[:2000])
-        return Received(Status.FAILED, event_id, error)
-
-
-def record_malformed(instance, name: str, body, reason: str) -> None:
-    """An authenticated body that breaks the contract: kept so that someone can see it."""
-    key = (
-        f"sha:{hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()}"
-    )
-    _insert(instance, name or "?", key, body, Status.FAILED, f"malformed: {reason}"[:2000])
-
-
-def _received(instance, key: str, event_id, status: str) -> Received:
+        status, note = Status.IGNORED, "company suspended"
+    event_id = _insert(sender, envelope.event, key, body, status, note)
     if event_id is None:  # a redelivery: counted on the row it repeats
-        WebhookEvent.objects.filter(instance=instance, dedup_key=key).update(
+        WebhookEvent.objects.filter(instance_id=sender.pk, dedup_key=key).update(
             deliveries=F("deliveries") + 1
         )
         return Received("duplicate")
-    return Received(status, event_id)
+    return Received(status, str(event_id))
+
+
+def record_malformed(sender: Sender, name: str, body: str, reason: str) -> None:
+    """An authenticated body that breaks the contract: kept so that someone can see it."""
+    key = f"sha:{hashlib.sha256(body.encode()).hexdigest()}"
+    _insert(sender, name or "?", key, body, Status.FAILED, f"malformed: {reason}"[:2000])
+
+
+# --- The worker's side ----------------------------------------------------------------------
+
+PROCESS_BATCH = 200
+
+
+def process_pending(limit: int = PROCESS_BATCH) -> int:
+    """Apply up to ``limit`` received events, oldest first; returns how many were taken."""
+    with transaction.atomic():
+        rows = list(
+            WebhookEvent.objects.filter(status=Status.RECEIVED)
+            .select_related("instance__tenant")
+            .order_by("received_at")
+            .select_for_update(skip_locked=True, of=("self",))[:limit]
+        )
+        for row in rows:
+            _process(row)
+    return len(rows)
+
+
+def _process(row: WebhookEvent) -> None:
+    try:
+        with transaction.atomic():  # a savepoint: one bad event does not undo the batch
+            _reapply(row, row.instance)
+    except Exception as exc:  # the raw event must survive any bug in applying it
+        logger.exception(
+            "applying %s event %s failed",
+            row.event,
+            row.pk,
+            extra={"tenant_id": row.tenant_id},
+        )
+        _save_outcome(row, Outcome(Status.FAILED, error=f"{type(exc).__name__}: {exc}"[:2000]))
 
 
 # --- Replay, settling, purge ---------------------------------------------------------------
@@ -264,11 +331,12 @@ def replay(rows) -> ReplayResult:
 
 
 def settle_waiting(now=None) -> int:
-    """Events whose message never came, after DEFERRED_PATIENCE (a django-q2 schedule).
+    """Events still waiting for their message after DEFERRED_PATIENCE (a django-q2 schedule).
 
-    A receipt or deletion for a message we never stored has nothing to change; a reaction is
-    kept without its target; an API send echo is a message sent by another client of the
-    same Evolution instance, so it is stored.
+    Each is tried once more (its message may have been applied by another worker meanwhile);
+    if it still waits, a receipt or deletion has nothing to change, a reaction is kept without
+    its target, and an API send echo (a message sent by another client of the same Evolution
+    instance) is stored.
     """
     cutoff = (now or timezone.now()) - DEFERRED_PATIENCE
     settled = 0
@@ -276,13 +344,15 @@ def settle_waiting(now=None) -> int:
     for row in stale.select_related("instance__tenant").iterator():
         with transaction.atomic():
             _envelope, event = events.parse(row.payload)
-            outcome = _settle(row.instance, event)
+            outcome = apply(row.instance, event)
+            if outcome.status == Status.DEFERRED:
+                outcome = _give_up_waiting(row.instance, event)
             _save_outcome(row, outcome)
         settled += 1
     return settled
 
 
-def _settle(instance, event) -> Outcome:
+def _give_up_waiting(instance, event) -> Outcome:
     if isinstance(event, events.MessageEvent) and event.content.type == "reaction":
         ingest.attach_reaction(instance, None, event)
         return Outcome(Status.PROCESSED)

@@ -245,6 +245,12 @@ class WebhookEvent(TenantOwned):
         indexes = [
             models.Index(fields=["tenant", "-received_at"], name="webhook_event_tenant_recv"),
             models.Index(fields=["received_at"], name="webhook_event_received"),
+            # The worker's queue: received rows, oldest first.
+            models.Index(
+                fields=["received_at"],
+                name="webhook_event_pending",
+                condition=models.Q(status="received"),
+            ),
             models.Index(
                 fields=["instance", "waits_for"],
                 name="webhook_event_deferred",

@@ -17,7 +17,6 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from whatsapp import events, inbound
-from whatsapp.models import WhatsAppInstance
 from whatsapp.webhook_config import SECRET_HEADER, url_token
 
 logger = logging.getLogger(__name__)
@@ -41,7 +40,7 @@ def _jwt_valid(authorization: str, secret: str) -> bool:
     return claims.get("app") == "evolution" and claims.get("action") == "webhook"
 
 
-def authenticated(request, instance: WhatsAppInstance, token: str | None) -> bool:
+def authenticated(request, instance: inbound.Sender, token: str | None) -> bool:
     secret = instance.webhook_secret
     if token is not None:
         return hmac.compare_digest(token, url_token(instance))
@@ -62,14 +61,6 @@ def _read_body(request) -> bytes | None:
     return None if len(body) > limit else body
 
 
-def _instance_named(name: str) -> WhatsAppInstance | None:
-    return (
-        WhatsAppInstance.objects.select_related("tenant", "default_department")
-        .filter(evolution_name=name)
-        .first()
-    )
-
-
 @csrf_exempt
 @require_POST
 def evolution_webhook(request, token=None, suffix=None):
@@ -77,11 +68,12 @@ def evolution_webhook(request, token=None, suffix=None):
     if raw is None:
         return _error(413, f"body larger than {settings.WEBHOOK_MAX_BODY_BYTES} bytes")
     try:
-        body = json.loads(raw)
+        text = raw.decode()
+        body = json.loads(text)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         return _error(400, f"body is not JSON: {exc}")
     name = body.get("instance") if isinstance(body, dict) else None
-    instance = _instance_named(name) if isinstance(name, str) and name else None
+    instance = inbound.Sender.named(name) if isinstance(name, str) and name else None
     # An unknown instance and a wrong secret look alike from outside: both are 401.
     if instance is None or not authenticated(request, instance, token):
         logger.warning("webhook refused: not authenticated as instance %r", name)
@@ -90,9 +82,7 @@ def evolution_webhook(request, token=None, suffix=None):
         envelope, event = events.parse(body)
     except events.MalformedEvent as exc:
         event_name = body.get("event") if isinstance(body.get("event"), str) else ""
-        inbound.record_malformed(instance, event_name, body, str(exc))
+        inbound.record_malformed(instance, event_name, text, str(exc))
         return _error(400, str(exc))
-    if isinstance(event, events.Unhandled):
-        logger.info("webhook event %s is not handled", envelope.event)
-    received = inbound.receive(instance, envelope, event, body)
-    return JsonResponse({"status": received.status})
+    received = inbound.receive(instance, envelope, event, text)
+    return JsonResponse({"status": received.status, "id": received.event_id})

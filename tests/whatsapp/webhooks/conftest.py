@@ -5,7 +5,8 @@ import json
 import pytest
 from django.test import Client
 
-from whatsapp.models import WhatsAppInstance
+from whatsapp import inbound
+from whatsapp.models import WebhookEvent, WhatsAppInstance
 from whatsapp.webhook_config import SECRET_HEADER
 
 WEBHOOK_URL = "/webhooks/evolution/"
@@ -38,10 +39,14 @@ class Evolution:
         return self.client.post(url, data=data, content_type="application/json", headers=headers)
 
     def send(self, instance, body):
-        """Post and insist it was taken."""
+        """Post, let the worker apply what was received, and say what became of the event."""
         response = self.post(body, instance=instance)
         assert response.status_code == 200, response.content
-        return response.json()["status"]
+        answer = response.json()
+        if answer["status"] != WebhookEvent.Status.RECEIVED:
+            return answer["status"]  # "duplicate", or kept without being applied
+        inbound.process_pending()
+        return WebhookEvent.objects.get(pk=answer["id"]).status
 
 
 @pytest.fixture

@@ -97,16 +97,17 @@ def test_unknown_events_are_answered_200_and_logged_as_ignored(evolution, acme_i
     assert WebhookEvent.objects.get().error == "labels.edit is not handled"
 
 
-def test_a_failure_while_applying_is_kept_with_its_error_and_answered_200(evolution, acme_instance):
+def test_a_failure_while_applying_is_kept_with_its_error_and_the_rest_goes_on(evolution, acme_instance):
     # A message id longer than any WhatsApp id does not fit the column: the insert fails.
     body = p.text("acme-main", "estranha", key_id="X" * 200)
-    response = evolution.post(body, instance=acme_instance)
-    assert response.status_code == 200
-    assert response.json()["status"] == "failed"
-    event = WebhookEvent.objects.get()
+    good = p.text("acme-main", "normal")
+    assert evolution.post(body, instance=acme_instance).json()["status"] == "received"
+    evolution.post(good, instance=acme_instance)
+    inbound.process_pending()
+    assert Message.objects.get().body == "normal"  # the batch goes on past the bad one
+    event = WebhookEvent.objects.get(status="failed")
     assert event.status == "failed" and "DataError" in event.error
-    assert not Message.objects.exists()  # nothing half-applied
-    assert not Conversation.objects.exists()
+    assert Conversation.objects.count() == 1  # nothing half-applied by the bad one
 
 
 def test_an_unreadable_instance_number_does_not_stop_the_state_change(evolution, acme_instance):

@@ -7,6 +7,7 @@ import pytest
 
 from chat.models import Message
 from tests.whatsapp.webhooks import payloads
+from whatsapp import inbound
 from whatsapp.models import WebhookEvent
 from whatsapp.webhook_config import SECRET_HEADER, url_token, webhook_url
 
@@ -20,6 +21,7 @@ def _nothing_recorded():
 def test_the_secret_header_authenticates(evolution, acme_instance):
     response = evolution.post(payloads.text("acme-main"), instance=acme_instance)
     assert response.status_code == 200
+    inbound.process_pending()
     assert Message.objects.get().tenant == acme_instance.tenant
 
 
@@ -68,6 +70,7 @@ def test_evolution_jwt_signed_with_the_instance_secret_authenticates(evolution, 
         payloads.text("acme-main"), headers={"Authorization": f"Bearer {token}"}
     )
     assert response.status_code == 200
+    inbound.process_pending()
     assert Message.objects.count() == 1
 
 
@@ -94,6 +97,7 @@ def test_the_url_token_authenticates_without_headers(evolution, acme_instance):
     url = webhook_url(acme_instance, with_token=True).split("127.0.0.1:8000", 1)[1]
     response = evolution.post(payloads.text("acme-main"), url=url, headers={})
     assert response.status_code == 200
+    inbound.process_pending()
     assert Message.objects.count() == 1
 
 
@@ -121,6 +125,7 @@ def test_by_events_suffixes_are_accepted(evolution, acme_instance, suffix):
     url = f"/webhooks/evolution/k/{url_token(acme_instance)}/{suffix}"
     response = evolution.post(payloads.text("acme-main"), url=url, headers={})
     assert response.status_code == 200
+    inbound.process_pending()
     assert Message.objects.count() == 2
 
 
