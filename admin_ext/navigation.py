@@ -47,6 +47,18 @@ SECTIONS = [
         _("WhatsApp"),
         [
             (
+                _("Instances"),
+                "smartphone",
+                "admin:whatsapp_whatsappinstance_changelist",
+                "whatsapp.whatsappinstance",
+            ),
+            (
+                _("Evolution servers"),
+                "dns",
+                "admin:whatsapp_evolutionserver_changelist",
+                "whatsapp.evolutionserver",
+            ),
+            (
                 _("Webhook events"),
                 "webhook",
                 "admin:whatsapp_webhookevent_changelist",

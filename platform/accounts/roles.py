@@ -34,6 +34,8 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "chat.message": VIEW,
         # Raw payloads carry every department's messages: not for managers and agents.
         "whatsapp.webhookevent": VIEW,
+        "whatsapp.whatsappinstance": ALL,
+        "whatsapp.connectionlogentry": VIEW,
     },
     Role.MANAGER: {
         "accounts.user": VIEW,
@@ -46,6 +48,8 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "contacts.contactexport": ("view", "delete"),
         "chat.conversation": VIEW,
         "chat.message": VIEW,
+        "whatsapp.whatsappinstance": VIEW,
+        "whatsapp.connectionlogentry": VIEW,
     },
     Role.AGENT: {
         "accounts.department": VIEW,

@@ -6,6 +6,9 @@ from accounts.models import Role
 from accounts.roles import ALL, ROLE_PERMISSIONS, sync_role_groups
 from tests.admin import walk as walk_module
 
+# The walk deletes WhatsApp instances, which calls their Evolution server: the simulator.
+from tests.whatsapp.conftest import _simulator_server, evolution_simulator  # noqa: F401
+
 # The test-only Ticket stands in for conversations: roles get its permissions the way a real
 # app declares them in accounts.roles (admins everything, managers view and change, agents view).
 TICKET_GRANTS = {Role.ADMIN: ALL, Role.MANAGER: ("view", "change"), Role.AGENT: ("view",)}
@@ -27,6 +30,12 @@ def ticket_permissions(db, monkeypatch):
 
 
 @pytest.fixture
-def walk(cast, ticket_permissions):
-    """The cast plus one row per tenant (or one platform row) of every registered model."""
+def walk(cast, ticket_permissions, settings, request):
+    """The cast plus one row per tenant (or one platform row) of every registered model.
+
+    Instances use the simulator as their server; it does not know the walk's instances and
+    answers 404, which a deletion takes as "already gone there"."""
+    simulator = request.getfixturevalue("evolution_simulator")
+    settings.EVOLUTION_API_URL = simulator.url
+    settings.EVOLUTION_API_KEY = simulator.api_key
     return walk_module.build(cast)

@@ -23,7 +23,13 @@ from contacts import services as contact_services
 from contacts.models import ContactExport, ContactImport, ContactList, Tag
 from tenancy.models import AddOn, Plan, Product
 from tests.scoping_app.models import Ticket
-from whatsapp.models import WebhookEvent, WhatsAppInstance
+from whatsapp.models import (
+    ConnectionLogEntry,
+    EvolutionServer,
+    InstanceDailyStats,
+    WebhookEvent,
+    WhatsAppInstance,
+)
 
 # The department each tenant's rows belong to (marcos and alice work in Acme's Sales).
 HOME_DEPARTMENT = {"acme": "Sales", "globex": "Support"}
@@ -183,7 +189,32 @@ def _webhook_event(cast, tenant, marker):
     )
 
 
+@tenant_factory("whatsapp.WhatsAppInstance")
+def _instance(cast, tenant, marker):
+    instance = WhatsAppInstance.objects.create(
+        tenant=tenant,
+        name=marker,
+        evolution_name=f"walk-instance-{tenant.slug}",
+        default_department=home_department(cast, tenant),
+        phone_number={"acme": "+5511900001111", "globex": "+5521900002222"}[tenant.slug],
+    )
+    ConnectionLogEntry.objects.create(
+        tenant=tenant, instance=instance, state="close", detail=f"{marker} log"
+    )
+    InstanceDailyStats.objects.create(
+        tenant=tenant, instance=instance, day=timezone.localdate(), sent=3, delivered=2
+    )
+    return instance
+
+
 # --- platform-wide (make(cast)) ---------------------------------------------------------------
+@platform_factory("whatsapp.EvolutionServer")
+def _evolution_server(cast):
+    return EvolutionServer.objects.create(
+        name="Walk server", base_url="https://evo.walk.example.com", api_key="walk-server-key"
+    )
+
+
 @platform_factory("tenancy.Plan")
 def _plan(cast):
     return Plan.objects.create(name="Walk plan", slug="walk-plan", max_users=9)
