@@ -32,6 +32,7 @@ def test_a_change_of_state_is_stored_and_logged_once(cast):
     )
     assert stored.qr_code == "" and stored.state_changed_at is not None
     assert instance.state == "open"  # the caller's object follows
+    assert stored.health_score == 100  # re-scored: only an open number can send
     log = list(ConnectionLogEntry.objects.filter(instance=instance))
     assert [(e.state, e.reason, e.detail, e.tenant_id) for e in log] == [
         ("open", 200, "scanned", cast.acme.pk)
@@ -44,3 +45,5 @@ def test_each_transition_gets_its_own_entry(cast):
         services.record_state(instance, state, 401 if state == "close" else 200)
     states = ConnectionLogEntry.objects.filter(instance=instance).order_by("at")
     assert [e.state for e in states] == ["connecting", "open", "close"]
+    instance.refresh_from_db()
+    assert (instance.state_reason, instance.health_score) == (401, 0)
