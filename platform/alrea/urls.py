@@ -3,6 +3,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from alrea import health
+from whatsapp import receiver
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
@@ -11,4 +12,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("webhooks/evolution/", include("whatsapp.urls")),
+    # The same receiver without the trailing slash: an operator may configure the URL so, and
+    # APPEND_SLASH cannot redirect a POST.
+    path("webhooks/evolution", receiver.evolution_webhook),
 ]

@@ -28,7 +28,7 @@ from alrea.encryption import decrypt
 from alrea.phones import normalize_phone
 from chat import ingest
 from tenancy.models import Tenant
-from whatsapp import events, health, services
+from whatsapp import events, services
 from whatsapp.models import ConnectionState, WebhookEvent, WhatsAppInstance
 
 logger = logging.getLogger(__name__)
@@ -87,7 +87,6 @@ def _connection(instance, event: events.ConnectionChanged) -> Outcome:
         profile_name=event.profile_name or None,
         profile_picture_url=event.profile_picture_url or None,
     )
-    health.rescore(instance)
     return Outcome(Status.PROCESSED)
 
 
@@ -100,7 +99,6 @@ def _qrcode(instance, event: events.QrCodeChanged) -> Outcome:
 
 def _logged_out(instance, event) -> Outcome:
     services.record_state(instance, ConnectionState.CLOSE, 401, detail="logout.instance")
-    health.rescore(instance)
     return Outcome(Status.PROCESSED)
 
 

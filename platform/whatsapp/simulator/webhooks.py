@@ -86,7 +86,7 @@ async def emit(state: SimulatorState, instance: Instance, event: str, data: Any)
         return
     if not webhook["url"].startswith(("http://", "https://")):
         return  # stored, but nothing is ever posted to it
-    url = webhook["url"].rstrip("/")
+    url = webhook["url"]  # as Evolution does: a URL ending in "/" gets ".../" + "/suffix"
     if webhook["webhookByEvents"]:
         url += "/" + name.lower().replace("_", "-")
     body = envelope(state, instance, event, data)

@@ -97,7 +97,7 @@ def test_unknown_events_are_answered_200_and_logged_as_ignored(evolution, acme_i
     assert WebhookEvent.objects.get().error == "labels.edit is not handled"
 
 
-def test_a_failure_while_applying_is_kept_with_its_error_and_the_rest_goes_on(evolution, acme_instance):
+def test_a_failed_event_keeps_its_error_and_the_rest_goes_on(evolution, acme_instance):
     # A message id longer than any WhatsApp id does not fit the column: the insert fails.
     body = p.text("acme-main", "estranha", key_id="X" * 200)
     good = p.text("acme-main", "normal")

@@ -116,7 +116,7 @@ def test_rotating_the_secret_invalidates_the_old_one(evolution, acme_instance):
     assert response.status_code == 401
 
 
-@pytest.mark.parametrize("suffix", ["messages-upsert", "messages-upsert/"])
+@pytest.mark.parametrize("suffix", ["messages-upsert", "messages-upsert/", "/messages-upsert"])
 def test_by_events_suffixes_are_accepted(evolution, acme_instance, suffix):
     response = evolution.post(
         payloads.text("acme-main"), instance=acme_instance, url=f"/webhooks/evolution/{suffix}"
@@ -127,6 +127,13 @@ def test_by_events_suffixes_are_accepted(evolution, acme_instance, suffix):
     assert response.status_code == 200
     inbound.process_pending()
     assert Message.objects.count() == 2
+
+
+def test_the_url_without_its_trailing_slash_is_accepted(evolution, acme_instance):
+    response = evolution.post(
+        payloads.text("acme-main"), instance=acme_instance, url="/webhooks/evolution"
+    )
+    assert response.status_code == 200
 
 
 def test_only_post_is_allowed(client, acme_instance):

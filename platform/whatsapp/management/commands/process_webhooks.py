@@ -16,6 +16,7 @@ from whatsapp import inbound
 logger = logging.getLogger(__name__)
 CHANNEL = "whatsapp_webhook_events"  # see migration 0004_notify_received_events
 RECONNECT_PAUSE = 2.0
+WAIT_SLICE = 0.5
 
 
 class Command(BaseCommand):
@@ -64,13 +65,19 @@ class Command(BaseCommand):
         return True
 
     def _wait(self, seconds: float, listening: bool) -> None:
-        if not listening:
-            time.sleep(seconds)
-            return
-        # Wakes on a NOTIFY (an insert committed) or after `seconds`. psycopg keeps
-        # notifications that came in during earlier queries, so ask it, not the socket.
-        for _notify in connection.connection.notifies(timeout=seconds, stop_after=1):
-            pass
+        """Until a NOTIFY (an insert committed) or ``seconds``, in short slices so that a
+        stop signal is noticed quickly (a blocked wait is not interrupted by it)."""
+        deadline = time.monotonic() + seconds
+        while self.running and (left := deadline - time.monotonic()) > 0:
+            if not listening:
+                time.sleep(min(left, WAIT_SLICE))
+                continue
+            # psycopg keeps notifications that came in during earlier queries: ask it, not
+            # the socket.
+            for _notify in connection.connection.notifies(
+                timeout=min(left, WAIT_SLICE), stop_after=1
+            ):
+                return
 
     def _stop(self, signum, frame):
         logger.info("process_webhooks stopping (signal %s)", signum)
