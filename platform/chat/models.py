@@ -26,9 +26,11 @@ class Conversation(TenantOwned):
     objects = TenantQuerySet.as_manager()
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    # History outlives the number: deleting an instance keeps its conversations.
     instance = models.ForeignKey(
         "whatsapp.WhatsAppInstance",
-        on_delete=models.CASCADE,
+        on_delete=models.SET_NULL,
+        null=True,
         related_name="conversations",
         verbose_name=_("instance"),
     )
@@ -199,6 +201,7 @@ class Message(TenantOwned):
         indexes = [
             models.Index(fields=["conversation", "-timestamp"], name="message_history"),
             models.Index(fields=["tenant", "provider_id"], name="message_provider_id"),
+            models.Index(fields=["tenant", "-timestamp"], name="message_recent"),
             models.Index(fields=["tenant", "status", "-timestamp"], name="message_status"),
         ]
 

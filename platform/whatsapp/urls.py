@@ -6,7 +6,7 @@ app_name = "whatsapp"
 
 # Evolution appends "/<event-name>" when "webhook by events" is on: both forms are accepted, and
 # so is the double slash it makes of a configured URL that ends in "/".
-_EVENT_SUFFIX = r"/?(?:(?P<suffix>[a-z][a-z.-]*)/?)?$"
+_EVENT_SUFFIX = r"(?:/*(?P<suffix>[a-z][a-z.-]*))?/?$"
 
 urlpatterns = [
     path("", receiver.evolution_webhook, name="webhook"),

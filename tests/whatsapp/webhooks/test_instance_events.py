@@ -100,3 +100,11 @@ def test_presence_is_not_stored(evolution, acme_instance):
     assert (
         evolution.send(acme_instance, p.envelope("presence.update", "acme-main", data)) == "ignored"
     )
+
+
+def test_deleting_an_instance_keeps_its_conversations(evolution, acme_instance):
+    evolution.send(acme_instance, p.text("acme-main", "histórico"))
+    acme_instance.delete()
+    conversation = Conversation.objects.get()
+    assert conversation.instance is None
+    assert conversation.messages.get().body == "histórico"
