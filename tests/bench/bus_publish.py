@@ -32,20 +32,13 @@ import time
 import uuid
 from datetime import UTC, datetime
 from importlib import metadata
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-for source_root in (str(ROOT), str(ROOT / "platform")):
-    if source_root not in sys.path:
-        sys.path.insert(0, source_root)
-
-os.environ["DJANGO_SETTINGS_MODULE"] = "tests.settings"
 # Our own queues, never those of a test run or a deployment sharing the broker.
 os.environ["BUS_PREFIX"] = f"bench-{os.getpid()}-{uuid.uuid4().hex[:8]}."
 
-import django  # noqa: E402
+import django
 
-from tests.bench.database import ensure_database, migrate  # noqa: E402
+from tests.bench.database import ensure_database, migrate
 
 ensure_database()
 django.setup()

@@ -45,15 +45,6 @@ import sys
 import time
 import uuid
 from importlib import metadata
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parents[2]
-for source_root in (str(ROOT), str(ROOT / "platform")):
-    if source_root not in sys.path:
-        sys.path.insert(0, source_root)
-
-os.environ["DJANGO_SETTINGS_MODULE"] = "tests.settings"
-
 
 BENCH_DATE = "2026-11-25"
 CHANGELIST_TARGET_MS = 300

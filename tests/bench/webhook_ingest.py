@@ -37,15 +37,9 @@ import sys
 import time
 import uuid
 from datetime import UTC, datetime
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-for source_root in (str(ROOT), str(ROOT / "platform")):
-    if source_root not in sys.path:
-        sys.path.insert(0, source_root)
-os.environ["DJANGO_SETTINGS_MODULE"] = "tests.settings"
-
-from tests.bench.database import ensure_database  # noqa: E402
+from tests.bench import ROOT
+from tests.bench.database import ensure_database
 
 POSTGRES_VERSION = ensure_database()
 
