@@ -208,12 +208,7 @@ def create_instance(
     except evolution.EvolutionError as error:
         _forget_failed_creation(instance, error)
         raise InstanceError(user_message(error), code=type(error).__name__) from error
-    instance.token = created.token
-    instance.evolution_id = created.id
-    instance.save(update_fields=["token", "evolution_id", "updated_at"])
-    if created.qr is not None:
-        record_qr(instance, created.qr.base64, created.qr.pairing_code or "")
-    record_state(instance, created.status or ConnectionState.CLOSE)
+    _keep_created(instance, created)
     logger.info(
         "instance %s created as %s",
         instance.pk,
@@ -221,6 +216,36 @@ def create_instance(
         extra={"tenant_id": tenant.pk, "instance_id": instance.pk},
     )
     return instance
+
+
+def _keep_created(instance: WhatsAppInstance, created: evolution.CreatedInstance) -> None:
+    """What Evolution answered to /instance/create: the token, its id, the first QR, the state."""
+    instance.token = created.token
+    instance.evolution_id = created.id
+    instance.save(update_fields=["token", "evolution_id", "updated_at"])
+    if created.qr is not None:
+        record_qr(instance, created.qr.base64, created.qr.pairing_code or "")
+    record_state(instance, created.status or ConnectionState.CLOSE)
+
+
+def restore_on_server(instance: WhatsAppInstance, *, by=None) -> None:
+    """Create the instance again on its Evolution server, under the same name, after that server
+    lost it (wiped, or the simulator restarted). Our row and history stay; the number has to be
+    scanned again."""
+    created = _evolution(
+        instance,
+        lambda client: client.create_instance(
+            instance.evolution_name, webhook=webhook_settings(instance)
+        ),
+    )
+    _keep_created(instance, created)
+    _log(instance, _("Created again on the WhatsApp server by %(user)s") % {"user": _actor(by)})
+    logger.info(
+        "instance %s restored as %s",
+        instance.pk,
+        instance.evolution_name,
+        extra={"tenant_id": instance.tenant_id, "instance_id": instance.pk},
+    )
 
 
 def _forget_failed_creation(instance: WhatsAppInstance, error: evolution.EvolutionError) -> None:
