@@ -24,12 +24,11 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from alrea.encryption import decrypt
 from alrea.phones import normalize_phone
 from chat import ingest
-from tenancy.models import Tenant
 from whatsapp import events, services
-from whatsapp.models import ConnectionState, WebhookEvent, WhatsAppInstance
+from whatsapp.models import ConnectionState, WebhookEvent
+from whatsapp.senders import Sender
 
 logger = logging.getLogger(__name__)
 
@@ -166,40 +165,6 @@ def _save_outcome(row: WebhookEvent, outcome: Outcome) -> None:
 # --- The raw log ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Sender:
-    """The instance a webhook call claims to come from: just what receiving it needs.
-
-    Read with one plain query, because it runs on every webhook call (see performance.md).
-    """
-
-    pk: object
-    tenant_id: object
-    webhook_secret: str
-    tenant_suspended: bool
-
-    @classmethod
-    def named(cls, evolution_name: str) -> "Sender | None":
-        instance, tenant = WhatsAppInstance._meta, Tenant._meta
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT i.id, i.tenant_id, i.webhook_secret, t.status"
-                f" FROM {instance.db_table} i JOIN {tenant.db_table} t ON t.id = i.tenant_id"
-                f" WHERE i.evolution_name = %s",
-                [evolution_name],
-            )
-            row = cursor.fetchone()
-        if row is None:
-            return None
-        pk, tenant_id, secret, status = row
-        return cls(
-            pk=pk,
-            tenant_id=tenant_id,
-            webhook_secret=decrypt(secret),
-            tenant_suspended=status == Tenant.Status.SUSPENDED,
-        )
-
-
 _INSERT = f"""
     INSERT INTO {WebhookEvent._meta.db_table}
         (id, tenant_id, instance_id, event, dedup_key, waits_for, payload, status, error,
@@ -285,6 +250,9 @@ def process_pending(limit: int = PROCESS_BATCH) -> int:
 
 
 def _process(row: WebhookEvent) -> None:
+    if row.instance.tenant.is_suspended:  # suspended after the event was received
+        _save_outcome(row, Outcome(Status.IGNORED, error="company suspended"))
+        return
     try:
         with transaction.atomic():  # a savepoint: one bad event does not undo the batch
             _reapply(row, row.instance)

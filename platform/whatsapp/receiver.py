@@ -12,11 +12,13 @@ import logging
 
 import jwt
 from django.conf import settings
+from django.db import IntegrityError
 from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from whatsapp import events, inbound
+from whatsapp.senders import Sender, forget, sender_named
 from whatsapp.webhook_config import SECRET_HEADER, url_token
 
 logger = logging.getLogger(__name__)
@@ -40,7 +42,7 @@ def _jwt_valid(authorization: str, secret: str) -> bool:
     return claims.get("app") == "evolution" and claims.get("action") == "webhook"
 
 
-def authenticated(request, instance: inbound.Sender, token: str | None) -> bool:
+def authenticated(request, instance: Sender, token: str | None) -> bool:
     secret = instance.webhook_secret
     if token is not None:
         return hmac.compare_digest(token, url_token(instance))
@@ -73,16 +75,38 @@ def evolution_webhook(request, token=None, suffix=None):
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         return _error(400, f"body is not JSON: {exc}")
     name = body.get("instance") if isinstance(body, dict) else None
-    instance = inbound.Sender.named(name) if isinstance(name, str) and name else None
-    # An unknown instance and a wrong secret look alike from outside: both are 401.
-    if instance is None or not authenticated(request, instance, token):
+    sender = _authenticated_sender(request, name, token)
+    if sender is None:
         logger.warning("webhook refused: not authenticated as instance %r", name)
         return _error(401, "not authenticated as the instance named in the body")
     try:
         envelope, event = events.parse(body)
     except events.MalformedEvent as exc:
         event_name = body.get("event") if isinstance(body.get("event"), str) else ""
-        inbound.record_malformed(instance, event_name, text, str(exc))
+        _keep(inbound.record_malformed, sender, name, event_name, text, str(exc))
         return _error(400, str(exc))
-    received = inbound.receive(instance, envelope, event, text)
+    received = _keep(inbound.receive, sender, name, envelope, event, text)
+    if received is None:
+        return _error(401, "not authenticated as the instance named in the body")
     return JsonResponse({"status": received.status, "id": received.event_id})
+
+
+def _authenticated_sender(request, name, token) -> Sender | None:
+    # An unknown instance and a wrong secret look alike from outside: both are 401.
+    if not isinstance(name, str) or not name:
+        return None
+    sender = sender_named(name)
+    if sender is not None and not authenticated(request, sender, token):
+        sender = sender_named(name, fresh=True)  # the secret may have changed meanwhile
+        if sender is not None and not authenticated(request, sender, token):
+            return None
+    return sender
+
+
+def _keep(write, sender: Sender, name: str, *args):
+    """Run a write of the raw log; None if the instance was deleted since it was cached."""
+    try:
+        return write(sender, *args)
+    except IntegrityError:
+        forget(name)
+        return None

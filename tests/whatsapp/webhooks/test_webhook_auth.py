@@ -6,6 +6,8 @@ import jwt
 import pytest
 
 from chat.models import Message
+from tenancy.services import suspend
+from tests.bus.marks import committed_db
 from tests.whatsapp.webhooks import payloads
 from whatsapp import inbound
 from whatsapp.models import WebhookEvent
@@ -138,3 +140,32 @@ def test_the_url_without_its_trailing_slash_is_accepted(evolution, acme_instance
 
 def test_only_post_is_allowed(client, acme_instance):
     assert client.get("/webhooks/evolution/").status_code == 405
+
+
+def test_a_new_secret_works_at_once_though_the_old_one_was_cached(evolution, acme_instance):
+    assert evolution.post(payloads.text("acme-main"), instance=acme_instance).status_code == 200
+    acme_instance.webhook_secret = "the-secret-after-rotation"
+    acme_instance.save()
+    response = evolution.post(
+        payloads.text("acme-main"), headers={SECRET_HEADER: "the-secret-after-rotation"}
+    )
+    assert response.status_code == 200
+
+
+@committed_db  # the foreign key is checked when the insert commits, as in production
+def test_a_deleted_instance_is_refused_though_it_was_cached(evolution, acme_instance):
+    secret = acme_instance.webhook_secret
+    assert evolution.post(payloads.text("acme-main"), instance=acme_instance).status_code == 200
+    acme_instance.delete()
+    response = evolution.post(payloads.text("acme-main"), headers={SECRET_HEADER: secret})
+    assert response.status_code == 401
+    assert not WebhookEvent.objects.exists()
+
+
+def test_events_of_a_company_suspended_after_receipt_are_not_applied(evolution, acme_instance):
+    response = evolution.post(payloads.text("acme-main"), instance=acme_instance)
+    assert response.json()["status"] == "received"
+    suspend(acme_instance.tenant, reason="unpaid")
+    inbound.process_pending()
+    assert WebhookEvent.objects.get().error == "company suspended"
+    assert not Message.objects.exists()
