@@ -41,6 +41,27 @@ def _unreachable_services():
     return down
 
 
+def pytest_collection_modifyitems(items):
+    """Every test that commits (transaction=True, live_server) gets serialized rollback.
+
+    Such a test ends with a flush. A plain flush re-runs post_migrate, which recreates the role
+    groups under new ids; a later serialized test then restores the groups saved at database
+    creation under their old ids and collides on their names. With serialized rollback the
+    flush skips post_migrate and the rows the migrations made are restored as they were.
+    """
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        transactional = (marker and marker.kwargs.get("transaction")) or (
+            "live_server" in getattr(item, "fixturenames", ())
+            or "transactional_db" in getattr(item, "fixturenames", ())
+        )
+        if transactional and not (marker and marker.kwargs.get("serialized_rollback")):
+            kwargs = dict(marker.kwargs) if marker else {}
+            serialized = {**kwargs, "transaction": True, "serialized_rollback": True}
+            # append=False: the closest marker wins, and the test's own one comes first.
+            item.add_marker(pytest.mark.django_db(**serialized), append=False)
+
+
 def pytest_sessionstart(session):
     # Fail in one clear line instead of hundreds of connection errors.
     down = _unreachable_services()
