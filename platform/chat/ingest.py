@@ -264,7 +264,6 @@ def attach_reaction(instance, target: Message | None, event: events.MessageEvent
     ``target`` is None for a reaction to a message that never reached us (older than the
     instance, say): it is kept in the chat with the target's id only.
     """
-    """One reaction per person and message: a new emoji replaces theirs, "" removes it."""
     key = event.key
     sender = key.author_jid if key.is_group else ("" if key.from_me else key.chat_jid)
     if target is not None:

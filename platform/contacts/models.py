@@ -151,7 +151,7 @@ class Contact(TenantOwned):
         ]
 
     def __str__(self):
-        return self.name or self.phone
+        return self.name or self.whatsapp_name or self.phone
 
 
 class ContactTag(models.Model):

@@ -122,7 +122,7 @@ class WhatsAppInstanceAdmin(TenantModelAdmin):
             _("Connection"),
             {
                 "fields": [
-                    "state_badge",
+                    "connection_state",
                     "phone",
                     "profile_name",
                     "state_changed_at",
@@ -134,7 +134,7 @@ class WhatsAppInstanceAdmin(TenantModelAdmin):
         (_("Health"), {"fields": ["health_score", "consecutive_errors", "today"]}),
     ]
     connection_fields = [
-        "state_badge",
+        "connection_state",
         "phone",
         "profile_name",
         "state_changed_at",
@@ -212,6 +212,16 @@ class WhatsAppInstanceAdmin(TenantModelAdmin):
     @display(description=_("connection"), label=STATE_COLOURS)
     def state_badge(self, obj):
         return obj.state, obj.get_state_display()
+
+    # unfold draws a label display as a badge in lists only; the change page gets plain text.
+    @admin.display(description=_("connection"))
+    def connection_state(self, obj):
+        if obj.state_reason and obj.state != ConnectionState.OPEN:
+            return _("%(state)s (reason %(reason)s)") % {
+                "state": obj.get_state_display(),
+                "reason": obj.state_reason,
+            }
+        return obj.get_state_display()
 
     @admin.display(description=_("phone number"))
     def phone(self, obj):

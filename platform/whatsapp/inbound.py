@@ -66,7 +66,7 @@ def _from_ingest(result) -> Outcome:
     if isinstance(result, ingest.Waiting):
         return Outcome(Status.DEFERRED, waits_for=result.provider_id)
     if isinstance(result, ingest.Stored) and result.created and result.message is not None:
-        _apply_waiting(result.message)
+        apply_waiting(result.message)
     return Outcome(Status.PROCESSED)
 
 
@@ -136,8 +136,12 @@ def apply(instance, event, *, replaying: bool = False) -> Outcome:
     return Outcome(Status.PROCESSED)
 
 
-def _apply_waiting(message) -> None:
-    """Events that arrived before ``message`` (receipts, reactions, deletions): apply them now."""
+def apply_waiting(message) -> None:
+    """Events that arrived before ``message`` (receipts, reactions, deletions): apply them now.
+
+    Called whenever a message gets its WhatsApp id: here for what webhooks store, and by the
+    send services once Evolution has answered with the id of a message they sent.
+    """
     waiting = WebhookEvent.objects.filter(
         instance_id=message.conversation.instance_id,
         status=Status.DEFERRED,

@@ -4,7 +4,7 @@ import pytest
 
 from chat.models import Message
 from tests.whatsapp.webhooks import payloads as p
-from whatsapp import health
+from whatsapp import health, inbound
 from whatsapp.models import WebhookEvent
 
 pytestmark = pytest.mark.django_db
@@ -145,3 +145,27 @@ def test_an_echo_that_overtakes_our_send_waits_for_it(evolution, acme_instance):
     echo = p.restamp(p.sample("send_message_text"), "acme-main")
     assert evolution.send(acme_instance, echo) == "deferred"
     assert not Message.objects.exists()
+
+
+def test_a_receipt_that_overtakes_our_send_is_applied_when_the_sender_records_the_id(
+    evolution, acme_instance, cast
+):
+    evolution.send(acme_instance, p.text("acme-main", "oi"))
+    conversation = Message.objects.get().conversation
+    ours = Message.objects.create(
+        tenant=cast.acme,
+        conversation=conversation,
+        direction=Message.Direction.OUTBOUND,
+        body="Olá!",
+        status=S.PENDING,
+        timestamp=conversation.last_message_at,
+    )
+    # Evolution's receipt comes in before the send call has returned the id.
+    assert evolution.send(acme_instance, p.status("acme-main", "3EB0AAAA", "DELIVERY_ACK")) == (
+        "deferred"
+    )
+    Message.objects.filter(pk=ours.pk).update(provider_id="3EB0AAAA", status=S.SENT)
+    ours.refresh_from_db()
+    inbound.apply_waiting(ours)
+    ours.refresh_from_db()
+    assert ours.status == S.DELIVERED
