@@ -206,11 +206,20 @@ _IGNORED_KEYS = {"messageContextInfo", "senderKeyDistributionMessage", "base64",
 
 
 def _unwrap(message: dict) -> dict:
-    for wrapper in _WRAPPERS:
-        inner = message.get(wrapper)
-        if isinstance(inner, dict) and isinstance(inner.get("message"), dict):
-            return _unwrap(inner["message"])
-    return message
+    # A loop, not recursion: a hostile body may nest wrappers thousands deep.
+    while True:
+        inner = next(
+            (
+                message[wrapper]["message"]
+                for wrapper in _WRAPPERS
+                if isinstance(message.get(wrapper), dict)
+                and isinstance(message[wrapper].get("message"), dict)
+            ),
+            None,
+        )
+        if inner is None:
+            return message
+        message = inner
 
 
 def _media(kind: str, content: dict) -> Media:

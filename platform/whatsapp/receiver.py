@@ -74,6 +74,8 @@ def evolution_webhook(request, token=None, suffix=None):
         body = json.loads(text)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         return _error(400, f"body is not JSON: {exc}")
+    except RecursionError:
+        return _error(400, "body is nested too deeply")
     name = body.get("instance") if isinstance(body, dict) else None
     sender = _authenticated_sender(request, name, token)
     if sender is None:

@@ -174,3 +174,18 @@ def test_the_raw_payload_is_kept_as_received(evolution, acme_instance):
     assert json.dumps(WebhookEvent.objects.get().payload, sort_keys=True) == json.dumps(
         body, sort_keys=True
     )
+
+
+def test_a_body_nested_beyond_reason_is_refused_with_400(evolution, acme_instance):
+    deep = "[" * 100_000 + "]" * 100_000
+    response = evolution.post(None, raw=deep, instance=acme_instance)
+    assert response.status_code == 400
+    assert response.json()["error"] == "body is nested too deeply"
+
+
+def test_wrappers_within_wrappers_are_unwrapped(evolution, acme_instance):
+    content = {"conversation": "oi"}
+    for _ in range(300):
+        content = {"ephemeralMessage": {"message": content}}
+    evolution.send(acme_instance, p.message("acme-main", content))
+    assert Message.objects.get().body == "oi"
