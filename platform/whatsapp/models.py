@@ -201,7 +201,7 @@ class WebhookEvent(TenantOwned):
     """Every authenticated webhook call, as received: the audit trail and the replay source."""
 
     class Status(models.TextChoices):
-        RECEIVED = "received", _("Received")
+        RECEIVED = "received", _("Waiting to be applied")
         PROCESSED = "processed", _("Processed")
         # A status update for a message that has not arrived yet: applied when it does.
         DEFERRED = "deferred", _("Waiting for its message")
