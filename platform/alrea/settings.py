@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "contacts",
     "whatsapp",
     "chat",
+    "campaigns",
     "bus",
     "consumers",
     "admin_ext",

@@ -174,6 +174,14 @@ class Message(TenantOwned):
     # Groups: who wrote it (a phone JID when known, else an @lid).
     sender_jid = models.CharField(_("sender"), max_length=128, blank=True)
     sender_name = models.CharField(_("sender name"), max_length=150, blank=True)
+    campaign_recipient = models.ForeignKey(
+        "campaigns.CampaignRecipient",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="messages",
+        verbose_name=_("campaign"),
+    )
     sent_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,

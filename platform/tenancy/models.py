@@ -85,6 +85,14 @@ class Tenant(models.Model):
     )
     plan = models.ForeignKey(Plan, on_delete=models.PROTECT, verbose_name=_("plan"))
     suspended_reason = models.CharField(_("reason for suspension"), max_length=255, blank=True)
+    opt_out_reply = models.TextField(
+        _("reply to an opt-out"),
+        blank=True,
+        default=_("Done! You will not receive our campaign messages any more."),
+        help_text=_(
+            "Sent when a customer answers SAIR, PARAR, STOP or CANCELAR. Empty: no reply."
+        ),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
