@@ -36,6 +36,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "whatsapp.webhookevent": VIEW,
         "whatsapp.whatsappinstance": ALL,
         "whatsapp.connectionlogentry": VIEW,
+        "campaigns.campaign": ALL,
     },
     Role.MANAGER: {
         "accounts.user": VIEW,
@@ -50,6 +51,8 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "chat.message": VIEW,
         "whatsapp.whatsappinstance": VIEW,
         "whatsapp.connectionlogentry": VIEW,
+        # Campaign.visible_to narrows a manager to their departments' and their own campaigns.
+        "campaigns.campaign": ALL,
     },
     Role.AGENT: {
         "accounts.department": VIEW,
