@@ -5,5 +5,5 @@ imported; the runner (and the in-process transport) import them all. ``python ma
 <queue>...`` refuses to start for a queue that no module handles.
 """
 
-# One module per queue family, e.g. "consumers.campaigns" for campaign.send, once they exist.
-HANDLER_MODULES: list[str] = []
+# One module per queue family.
+HANDLER_MODULES: list[str] = ["consumers.campaigns", "consumers.chat"]

@@ -7,6 +7,12 @@ from django.core.cache import cache
 from django.utils import translation
 
 from accounts.demo import seed_cast
+from tests.evolution_fixtures import (  # noqa: F401  (fixtures shared by every folder)
+    _simulator_server,
+    _webhook_capture_server,
+    evolution_simulator,
+    webhook_capture,
+)
 
 CAST_PASSWORD = "cast-password-1"
 

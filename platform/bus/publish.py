@@ -38,6 +38,24 @@ def publish(payload: Payload) -> str:
     return envelope.id
 
 
+def publish_many(payloads: list[Payload]) -> list[str]:
+    """``publish`` for a batch of one tenant: its state is checked once, not per message."""
+    if not payloads:
+        return []
+    tenants = {payload.tenant_id for payload in payloads}
+    if len(tenants) != 1:
+        raise ValueError("publish_many takes the payloads of one tenant")
+    require_active(Tenant.objects.get(pk=tenants.pop()))
+    envelopes = [Envelope.wrap(payload) for payload in payloads]
+    transaction.on_commit(partial(_send_all_after_commit, envelopes))
+    return [envelope.id for envelope in envelopes]
+
+
+def _send_all_after_commit(envelopes: list[Envelope]) -> None:
+    for envelope in envelopes:
+        _send_after_commit(envelope)
+
+
 def publish_now(payload: Payload) -> str:
     """Send ``payload`` immediately, inside or outside a transaction; return the message id.
 

@@ -38,6 +38,8 @@ class Campaign(TenantOwned):
     # Why a running campaign is not sending right now (no instance, window closed), or why it
     # paused itself; empty when it sends.
     status_reason = models.CharField(_("reason"), max_length=255, blank=True)
+    # Paused by the engine (no number could send): resumed by it when a number comes back.
+    auto_paused = models.BooleanField(default=False, editable=False)
     department = models.ForeignKey(
         "accounts.Department",
         on_delete=models.SET_NULL,

@@ -18,6 +18,7 @@ from django.utils import timezone
 from alrea.phones import normalize_phone
 from bus.payloads import MediaDownload
 from bus.publish import publish
+from campaigns import tracking
 from chat.models import Attachment, Conversation, Message
 from contacts.models import Contact
 from whatsapp import events, health
@@ -34,7 +35,7 @@ STATUS_FROM_EVOLUTION = {
     "PLAYED": S.PLAYED,
 }
 # Receipts only move forward: a late DELIVERY_ACK never undoes READ.
-RANK = {S.PENDING: 0, S.FAILED: 0, S.SENT: 1, S.DELIVERED: 2, S.READ: 3, S.PLAYED: 4}
+RANK = {S.PENDING: 0, S.SENDING: 0, S.FAILED: 0, S.SENT: 1, S.DELIVERED: 2, S.READ: 3, S.PLAYED: 4}
 STAMP = {
     S.SENT: "sent_at",
     S.DELIVERED: "delivered_at",
@@ -191,8 +192,9 @@ def store_message(instance, event: events.MessageEvent, *, replaying: bool = Fal
     if content.media is not None:
         _attach(message, content.media)
     _advance_conversation(conversation, instance, message, inbound=not key.from_me)
-    if not key.is_group and not key.from_me:
+    if not key.is_group and not key.from_me and conversation.contact_id:
         _touch_contact(conversation.contact, event.push_name, timezone.now())
+        tracking.on_inbound(instance, conversation, message)
     return Stored(message, created=True)
 
 
@@ -320,6 +322,8 @@ def apply_status(instance, update: events.StatusUpdate):
         fields["status"] = new
     if fields:
         Message.objects.filter(pk=message.pk).update(**fields)
+    if forward and message.campaign_recipient_id:
+        tracking.on_receipt(message, new)
     if message.direction == Message.Direction.OUTBOUND:
         _count_receipts(instance, message, fields, failed=forward and new == S.FAILED)
     return Stored(message, created=False)
@@ -388,3 +392,25 @@ def update_chats(instance, changed: events.ChatsChanged) -> None:
             rows.exclude(unread_count=0).update(unread_count=0)
         if chat.name and chat.jid.endswith(events.GROUP_SUFFIX):
             rows.exclude(name=chat.name).update(name=chat.name)
+
+
+def store_outbound(
+    instance, key: events.MessageKey, *, body: str, timestamp, campaign_recipient=None, sent_by=None
+) -> Message:
+    """A message we sent (campaign or chat) in its conversation, once Evolution accepted it."""
+    conversation = conversation_for(instance, key, "")
+    message = Message.objects.create(
+        tenant_id=instance.tenant_id,
+        conversation=conversation,
+        direction=Message.Direction.OUTBOUND,
+        type=Message.Type.TEXT,
+        body=body,
+        provider_id=key.id,
+        status=S.SENT,
+        sent_at=timestamp,
+        timestamp=timestamp,
+        campaign_recipient=campaign_recipient,
+        sent_by=sent_by,
+    )
+    _advance_conversation(conversation, instance, message, inbound=False)
+    return message

@@ -7,7 +7,6 @@ from accounts.roles import ALL, ROLE_PERMISSIONS, sync_role_groups
 from tests.admin import walk as walk_module
 
 # The walk deletes WhatsApp instances, which calls their Evolution server: the simulator.
-from tests.whatsapp.conftest import _simulator_server, evolution_simulator  # noqa: F401
 
 # The test-only Ticket stands in for conversations: roles get its permissions the way a real
 # app declares them in accounts.roles (admins everything, managers view and change, agents view).

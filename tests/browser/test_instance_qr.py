@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from tests.browser.chromium import chromium_page, log_in
 from tests.conftest import CAST_PASSWORD
-from tests.whatsapp.conftest import SIMULATOR_API_KEY, TEST_SWITCHES
+from tests.evolution_fixtures import SIMULATOR_API_KEY, TEST_SWITCHES
 from whatsapp.evolution import EvolutionClient
 from whatsapp.models import WhatsAppInstance
 from whatsapp.simulator.server import BackgroundSimulator

@@ -1,4 +1,4 @@
-"""Fixtures for WhatsApp tests: the Evolution simulator and a webhook receiver."""
+"""The Evolution simulator and a webhook recorder, for every test folder (see tests/conftest.py)."""
 
 import pytest
 

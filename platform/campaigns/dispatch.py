@@ -1,0 +1,98 @@
+"""Keeping a running campaign's pipeline full, and the minute tick that watches every campaign.
+
+A campaign never has its whole audience on RabbitMQ: only CAMPAIGN_IN_FLIGHT_PER_NUMBER
+recipients per WhatsApp number are queued at a time (a number sends one message at a time, so
+more would only wait), and each recipient that finishes makes room for the next. Pausing
+therefore leaves little to drain, resuming is a refill, and a publish lost after a crash is
+replaced by the next refill (the tick runs one for every running campaign each minute).
+"""
+
+import logging
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from bus.payloads import CampaignSend
+from bus.publish import publish_many
+from campaigns import transitions, window
+from campaigns.models import Campaign, CampaignRecipient
+
+logger = logging.getLogger(__name__)
+
+S = CampaignRecipient.Status
+WINDOW_CLOSED = "Outside the sending window: waiting for it to open."
+
+
+def refill(campaign_id) -> int:
+    """Queue pending recipients until the campaign has enough in flight for its numbers."""
+    with transaction.atomic():
+        # Row lock: two refills of one campaign at once would both fill the same room.
+        campaign = (
+            Campaign.objects.select_for_update(of=("self",))
+            .select_related("tenant")
+            .get(pk=campaign_id)
+        )
+        if campaign.status != Campaign.Status.RUNNING:
+            return 0
+        if not window.is_open(campaign, timezone.now()):
+            if campaign.status_reason != WINDOW_CLOSED:
+                Campaign.objects.filter(pk=campaign.pk).update(status_reason=WINDOW_CLOSED)
+            return 0
+        if campaign.status_reason == WINDOW_CLOSED:
+            Campaign.objects.filter(pk=campaign.pk).update(status_reason="")
+        numbers = campaign.instances.count()
+        room = (
+            settings.CAMPAIGN_IN_FLIGHT_PER_NUMBER * numbers
+            - campaign.queued_count
+            - campaign.sending_count
+        )
+        if room <= 0:
+            return 0
+        ids = list(
+            campaign.recipients.filter(status=S.PENDING)
+            .order_by("pk")
+            .values_list("pk", flat=True)[:room]
+        )
+        if not ids:
+            transaction.on_commit(lambda: _complete(campaign.pk))
+            return 0
+        moved = transitions.move_all(
+            campaign, CampaignRecipient.objects.filter(pk__in=ids), S.PENDING, S.QUEUED
+        )
+        publish_many(
+            [
+                CampaignSend(tenant_id=campaign.tenant_id, campaign_id=campaign.pk, recipient_id=pk)
+                for pk in ids
+            ]
+        )
+    return moved
+
+
+def _complete(campaign_id) -> None:
+    from campaigns import services
+
+    services.complete_if_done(campaign_id)
+
+
+def tick(now=None) -> None:
+    """Every minute (a django-q2 schedule): start what is due, refill what runs, settle sends
+    that never finished, and resume campaigns that paused themselves for want of a number."""
+    from campaigns import engine, services
+
+    now = now or timezone.now()
+    due = Campaign.objects.filter(status=Campaign.Status.SCHEDULED, scheduled_at__lte=now)
+    for campaign in due:
+        try:
+            services.start(campaign)
+        except Exception:
+            logger.exception("scheduled campaign %s could not start", campaign.pk)
+            services.log(campaign, "error", "could not start at its scheduled time")
+    engine.reconcile(now)
+    for campaign in Campaign.objects.filter(status=Campaign.Status.PAUSED, auto_paused=True):
+        if engine.eligible_instances(campaign):
+            services.resume(campaign)
+    for campaign_id in Campaign.objects.filter(status=Campaign.Status.RUNNING).values_list(
+        "pk", flat=True
+    ):
+        refill(campaign_id)

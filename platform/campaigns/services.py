@@ -1,0 +1,169 @@
+"""Campaign state changes: start, schedule, pause, resume, cancel, duplicate.
+
+Called the same way by the admin, the API and the engine. Each takes the campaign's row lock
+(``select_for_update``), so a pause and a start, or two clicks, decide one after the other.
+"""
+
+import logging
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from campaigns import dispatch
+from campaigns.models import Campaign, CampaignEvent
+from tenancy.limits import Resource, lock_tenant, require_capacity, require_product
+from tenancy.models import Product
+
+logger = logging.getLogger(__name__)
+
+S = Campaign.Status
+Kind = CampaignEvent.Kind
+
+
+class CampaignStateError(ValidationError):
+    """The campaign is not in a state that allows this (e.g. resuming a completed one)."""
+
+
+def log(campaign: Campaign, kind: str, detail: str = "", by=None) -> None:
+    CampaignEvent.objects.create(
+        tenant_id=campaign.tenant_id, campaign=campaign, kind=kind, detail=detail[:255], actor=by
+    )
+
+
+def _locked(campaign: Campaign, allowed: tuple[str, ...], action: str) -> Campaign:
+    locked = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    if locked.status not in allowed:
+        raise CampaignStateError(
+            _("A %(status)s campaign cannot be %(action)s.")
+            % {"status": locked.get_status_display().lower(), "action": action}
+        )
+    return locked
+
+
+def check_ready(campaign: Campaign) -> None:
+    """What a campaign needs before it can start or be scheduled."""
+    from campaigns import rendering
+
+    problems = []
+    variations = list(campaign.variations.all())
+    if not variations:
+        problems.append(_("Write at least one message."))
+    for variation in variations:
+        try:
+            rendering.validate(variation.body, campaign.tenant)
+        except ValidationError as error:
+            problems.extend(error.messages)
+    if not campaign.instances.exists():
+        problems.append(_("Choose at least one WhatsApp number."))
+    if problems:
+        raise ValidationError(problems)
+
+
+def _apply(campaign: Campaign, locked: Campaign, **fields) -> None:
+    Campaign.objects.filter(pk=locked.pk).update(**fields)
+    for name, value in fields.items():
+        setattr(campaign, name, value)
+
+
+@transaction.atomic
+def start(campaign: Campaign, *, by=None) -> int:
+    """Materialise the audience and start sending; returns how many recipients it has."""
+    from campaigns import audience
+
+    locked = _locked(campaign, (S.DRAFT, S.SCHEDULED), _("started"))
+    check_ready(locked)
+    tenant = lock_tenant(locked.tenant)
+    require_product(tenant, Product.Code.FLOW)
+    if locked.started_at is None:
+        require_capacity(tenant, Resource.CAMPAIGNS_PER_MONTH, 1)
+    audience.materialise(locked)
+    now = timezone.now()
+    _apply(
+        campaign,
+        locked,
+        status=S.RUNNING,
+        status_reason="",
+        auto_paused=False,
+        started_at=locked.started_at or now,
+    )
+    log(campaign, Kind.STARTED, by=by)
+    transaction.on_commit(lambda: dispatch.refill(campaign.pk))
+    campaign.refresh_from_db()
+    return campaign.total
+
+
+@transaction.atomic
+def schedule(campaign: Campaign, when: datetime, *, by=None) -> None:
+    locked = _locked(campaign, (S.DRAFT, S.SCHEDULED), _("scheduled"))
+    if when <= timezone.now():
+        raise ValidationError(_("Choose a moment in the future."))
+    check_ready(locked)
+    _apply(campaign, locked, status=S.SCHEDULED, scheduled_at=when)
+    log(campaign, Kind.SCHEDULED, timezone.localtime(when).strftime("%Y-%m-%d %H:%M"), by=by)
+
+
+@transaction.atomic
+def pause(campaign: Campaign, *, by=None, reason: str = "", automatic: bool = False) -> None:
+    """Stop sending before the next message; what is queued waits for resume."""
+    locked = _locked(campaign, (S.RUNNING,), _("paused"))
+    _apply(campaign, locked, status=S.PAUSED, status_reason=reason[:255], auto_paused=automatic)
+    log(campaign, Kind.PAUSED, reason, by=by)
+
+
+@transaction.atomic
+def resume(campaign: Campaign, *, by=None) -> None:
+    locked = _locked(campaign, (S.PAUSED,), _("resumed"))
+    _apply(campaign, locked, status=S.RUNNING, status_reason="", auto_paused=False)
+    log(campaign, Kind.RESUMED, by=by)
+    transaction.on_commit(lambda: dispatch.refill(campaign.pk))
+
+
+@transaction.atomic
+def cancel(campaign: Campaign, *, by=None) -> None:
+    """For good: nothing more is sent. Messages already sent keep being tracked."""
+    locked = _locked(campaign, (S.DRAFT, S.SCHEDULED, S.RUNNING, S.PAUSED), _("cancelled"))
+    _apply(campaign, locked, status=S.CANCELLED, finished_at=timezone.now())
+    log(campaign, Kind.CANCELLED, by=by)
+
+
+def complete_if_done(campaign_id) -> bool:
+    """Mark a running campaign completed once no recipient waits or is being sent."""
+    with transaction.atomic():
+        campaign = Campaign.objects.select_for_update().get(pk=campaign_id)
+        unfinished = campaign.pending_count + campaign.queued_count + campaign.sending_count
+        if campaign.status != S.RUNNING or unfinished:
+            return False
+        Campaign.objects.filter(pk=campaign.pk).update(
+            status=S.COMPLETED, finished_at=timezone.now(), status_reason=""
+        )
+        log(campaign, Kind.COMPLETED)
+    return True
+
+
+@transaction.atomic
+def duplicate(campaign: Campaign, *, by=None) -> Campaign:
+    """A draft with the same settings, messages and audience (not its recipients)."""
+    copy = Campaign.objects.get(pk=campaign.pk)
+    copy.pk = None
+    copy._state.adding = True
+    copy.name = _("%(name)s (copy)") % {"name": campaign.name}
+    copy.status, copy.status_reason, copy.auto_paused = S.DRAFT, "", False
+    copy.created_by = by
+    copy.started_at = copy.finished_at = copy.scheduled_at = copy.last_instance = None
+    for status in ("pending", "queued", "sending", "sent", "delivered", "read", "replied"):
+        setattr(copy, f"{status}_count", 0)
+    copy.failed_count = copy.skipped_count = 0
+    copy.save(force_insert=True)
+    copy.instances.set(campaign.instances.all())
+    copy.audience_tags.set(campaign.audience_tags.all())
+    copy.audience_lists.set(campaign.audience_lists.all())
+    for variation in campaign.variations.all():
+        variation.pk = None
+        variation._state.adding = True
+        variation.campaign = copy
+        variation.times_used = 0
+        variation.save(force_insert=True)
+    return copy
