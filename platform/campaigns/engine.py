@@ -147,7 +147,7 @@ def _free(instance: WhatsAppInstance, campaign: Campaign, *, sent: bool) -> None
         next_send_at=timezone.now() + timedelta(seconds=pause)
     )
     if not sent:
-        health.count(instance, sent=-1)
+        health.uncount_sent(instance)
 
 
 # --- One recipient -------------------------------------------------------------------------

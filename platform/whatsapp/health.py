@@ -51,6 +51,13 @@ def count(instance: WhatsAppInstance, **deltas: int) -> None:
     rescore(instance, stats)
 
 
+def uncount_sent(instance: WhatsAppInstance) -> None:
+    """Take back a send counted in advance (by a campaign's reservation) that did not happen."""
+    InstanceDailyStats.objects.filter(instance=instance, day=today(instance), sent__gt=0).update(
+        sent=F("sent") - 1
+    )
+
+
 def rescore(instance: WhatsAppInstance, stats: InstanceDailyStats | None = None) -> int:
     current = WhatsAppInstance.objects.values("state", "consecutive_errors").get(pk=instance.pk)
     value = score(
