@@ -47,6 +47,12 @@ def _move_counters(campaign_id, moves: dict[tuple[str, str], int]) -> None:
         Campaign.objects.filter(pk=campaign_id).update(**changes)
 
 
+def added_pending(campaign_id, rows: int) -> None:
+    """``rows`` recipients were just inserted as pending; call it in the inserting transaction."""
+    if rows:
+        Campaign.objects.filter(pk=campaign_id).update(pending_count=F("pending_count") + rows)
+
+
 def move(recipient: CampaignRecipient, allowed_from: Iterable[str], to: str, **fields) -> bool:
     """Move one recipient to ``to`` if it is in one of ``allowed_from``; False otherwise.
 

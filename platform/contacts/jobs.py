@@ -106,10 +106,16 @@ def run_import_job(job_id) -> None:
 def contacts_of(job: ContactExport):
     """The contacts the user saw when they asked: their selection, or the changelist with
     their filters, through the admin itself (same tenant scoping, same role visibility)."""
-    user = job.created_by
     if job.selected_ids:
-        return Contact.objects.visible_to(user).filter(pk__in=job.selected_ids)
-    request = RequestFactory().get("/admin/contacts/contact/", QueryDict(job.query))
+        return Contact.objects.visible_to(job.created_by).filter(pk__in=job.selected_ids)
+    return changelist_contacts(job.created_by, job.query)
+
+
+def changelist_contacts(user, query: str):
+    """The contacts changelist with the filters of ``query`` (its query string), replayed as
+    ``user`` sees it. Raises IncorrectLookupParameters or DisallowedModelAdminLookup on a
+    filter the changelist refuses."""
+    request = RequestFactory().get("/admin/contacts/contact/", QueryDict(query))
     request.user = user
     changelist_admin = admin.site._registry[Contact]
     return changelist_admin.get_changelist_instance(request).get_queryset(request)
