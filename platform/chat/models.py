@@ -120,6 +120,9 @@ class Message(TenantOwned):
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
+        # Claimed by the chat.send consumer: the call to Evolution is under way or its answer
+        # was lost (a timeout), which a reconciler settles.
+        SENDING = "sending", _("Sending")
         SENT = "sent", _("Sent")
         DELIVERED = "delivered", _("Delivered")
         READ = "read", _("Read")

@@ -1,0 +1,27 @@
+"""Messages we write to customers: stored as pending, then sent by the chat.send consumer."""
+
+from django.utils import timezone
+
+from bus.payloads import ChatSend
+from bus.publish import publish
+from chat.models import Conversation, Message
+
+
+def queue_text(conversation: Conversation, body: str, *, by=None) -> Message:
+    """A text to send in ``conversation``: shown in the chat at once, sent after the commit."""
+    now = timezone.now()
+    message = Message.objects.create(
+        tenant_id=conversation.tenant_id,
+        conversation=conversation,
+        direction=Message.Direction.OUTBOUND,
+        type=Message.Type.TEXT,
+        body=body,
+        status=Message.Status.PENDING,
+        timestamp=now,
+        sent_by=by,
+    )
+    Conversation.objects.filter(pk=conversation.pk).update(
+        last_message_at=now, last_message_preview=body[:200]
+    )
+    publish(ChatSend(tenant_id=conversation.tenant_id, message_id=message.pk))
+    return message
