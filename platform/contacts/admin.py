@@ -19,6 +19,7 @@ from admin_ext.tenant_admin import (
     exists_filters_changelist,
 )
 from alrea.phones import format_phone
+from campaigns import audience
 from contacts import exporting, jobs, services
 from contacts.filters import CustomFieldFilter
 from contacts.forms import ChooseListForm, ChooseTagForm, OptOutForm
@@ -181,6 +182,7 @@ class ContactAdmin(TenantModelAdmin):
         "opt_in",
         "export_csv",
         "export_xlsx",
+        "create_campaign",
     ]
 
     def get_queryset(self, request):
@@ -407,6 +409,21 @@ class ContactAdmin(TenantModelAdmin):
     @admin.action(description=_("Export selected (XLSX)"), permissions=["export"])
     def export_xlsx(self, request, queryset):
         return self._export_selected(request, queryset, "xlsx")
+
+    # --- a campaign whose audience is the selection -----------------------------------------
+    def has_campaign_permission(self, request):
+        return request.user.has_perm("campaigns.add_campaign")
+
+    @admin.action(description=_("Create campaign from selected contacts"), permissions=["campaign"])
+    def create_campaign(self, request, queryset):
+        if not queryset.exists():
+            self.message_user(request, _("No contact was selected."), messages.WARNING)
+            return None
+        tenant = self._one_tenant(request, queryset)
+        if tenant is None:
+            return None
+        campaign = audience.draft_for_contacts(tenant, queryset.values("pk"), by=request.user)
+        return redirect("admin:campaigns_campaign_change", campaign.pk)
 
 
 from contacts import admin_jobs  # noqa: E402,F401  (registers the import and export pages)
