@@ -30,7 +30,23 @@ SECTIONS = [
             ),
         ],
     ),
-    (_("Campaigns"), []),
+    (
+        _("Campaigns"),
+        [
+            (
+                _("Campaigns"),
+                "campaign",
+                "admin:campaigns_campaign_changelist",
+                "campaigns.campaign",
+            ),
+            (
+                _("Recipients"),
+                "group",
+                "admin:campaigns_campaignrecipient_changelist",
+                "campaigns.campaignrecipient",
+            ),
+        ],
+    ),
     (
         _("Chat"),
         [

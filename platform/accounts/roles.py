@@ -37,6 +37,8 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "whatsapp.whatsappinstance": ALL,
         "whatsapp.connectionlogentry": VIEW,
         "campaigns.campaign": ALL,
+        "campaigns.campaignmessage": ALL,
+        "campaigns.campaignrecipient": VIEW,
     },
     Role.MANAGER: {
         "accounts.user": VIEW,
@@ -53,6 +55,8 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "whatsapp.connectionlogentry": VIEW,
         # Campaign.visible_to narrows a manager to their departments' and their own campaigns.
         "campaigns.campaign": ALL,
+        "campaigns.campaignmessage": ALL,
+        "campaigns.campaignrecipient": VIEW,
     },
     Role.AGENT: {
         "accounts.department": VIEW,

@@ -18,6 +18,8 @@ from django.utils import timezone
 from django_q.models import Failure, OrmQ, Schedule, Success
 
 from accounts.models import Department, Role, User
+from campaigns import transitions
+from campaigns.models import Campaign, CampaignMessage, CampaignRecipient
 from chat.models import Conversation, Message
 from contacts import services as contact_services
 from contacts.models import ContactExport, ContactImport, ContactList, Tag
@@ -205,6 +207,33 @@ def _instance(cast, tenant, marker):
         tenant=tenant, instance=instance, day=timezone.localdate(), sent=3, delivered=2
     )
     return instance
+
+
+def walk_campaign(cast, tenant, marker) -> Campaign:
+    """A draft in the home department, ready to start: a number and a message."""
+    campaign = Campaign.objects.create(
+        tenant=tenant, name=marker, department=home_department(cast, tenant)
+    )
+    campaign.instances.set([walk_instance(tenant)])
+    CampaignMessage.objects.create(
+        tenant=tenant, campaign=campaign, body="{{saudacao}}, {{primeiro_nome}}!"
+    )
+    return campaign
+
+
+@tenant_factory("campaigns.Campaign")
+def _campaign(cast, tenant, marker):
+    return walk_campaign(cast, tenant, marker)
+
+
+@tenant_factory("campaigns.CampaignRecipient")
+def _campaign_recipient(cast, tenant, marker):
+    campaign = walk_campaign(cast, tenant, f"{marker} campaign")
+    number = {"acme": "(11) 98888-0005", "globex": "(21) 97777-0006"}[tenant.slug]
+    contact = contact_services.create_contact(tenant, name=marker, phone=number)
+    recipient = CampaignRecipient.objects.create(tenant=tenant, campaign=campaign, contact=contact)
+    transitions.added_pending(campaign.pk, 1)
+    return recipient
 
 
 # --- platform-wide (make(cast)) ---------------------------------------------------------------
