@@ -6,7 +6,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from bus.handlers import handles, unregister
+from bus.handlers import _handlers, autodiscover, handles, unregister
 from bus.payloads import ChatSend
 from bus.transports import get_transport, reset_transport
 from consumers.runner import Runner
@@ -26,17 +26,25 @@ def chat_send(cast):
 
 @pytest.fixture
 def register():
-    """Register handlers for the test only."""
-    queues = []
+    """Register handlers for the test only, in place of the real ones (put back after).
+
+    ``register(queue, None)`` leaves ``queue`` without a handler.
+    """
+    autodiscover()  # the real handlers, so that a later import does not meet the test's
+    replaced = {}
 
     def register(queue, handler):
-        handles(queue)(handler)
-        queues.append(queue)
+        replaced.setdefault(queue, _handlers.get(queue))
+        unregister(queue)
+        if handler is not None:
+            handles(queue)(handler)
         return handler
 
     yield register
-    for queue in queues:
+    for queue, real in replaced.items():
         unregister(queue)
+        if real is not None:
+            handles(queue)(real)
 
 
 @pytest.fixture

@@ -23,7 +23,10 @@ def test_consume_needs_either_queue_names_or_all(args):
         call_command("consume", *args)
 
 
-def test_consume_all_names_every_queue_that_has_no_handler():
+def test_consume_all_names_every_queue_that_has_no_handler(register):
+    for queue in Queue:
+        register(queue, None)
+
     with pytest.raises(CommandError) as raised:
         call_command("consume", "--all")
 

@@ -75,7 +75,8 @@ def test_a_message_of_another_queue_is_malformed(register, cast):
     assert handler.calls == []
 
 
-def test_a_queue_without_handler_is_dead_at_once(envelope):
+def test_a_queue_without_handler_is_dead_at_once(register, envelope):
+    register(Queue.CHAT_SEND, None)
     outcome = deliver(envelope.encode(), Queue.CHAT_SEND, attempt=1, max_attempts=3)
 
     assert (outcome.verdict, outcome.dead_reason) == (Verdict.DEAD, DeadReason.NO_HANDLER)

@@ -5,7 +5,9 @@ import pytest
 from bus.errors import BusUnavailable
 from bus.health import check
 from bus.publish import publish_now
+from bus.queues import Queue
 from tests.bus.marks import committed_db
+from tests.bus.recorder import Recorder
 
 UNREACHABLE = "amqp://guest:guest@127.0.0.1:1/"
 
@@ -34,7 +36,10 @@ def test_publishing_to_an_unreachable_broker_raises_bus_unavailable(settings, ch
 
 
 @committed_db
-def test_the_inprocess_health_check_reports_pending_and_dead_letters(inprocess_bus, chat_send):
+def test_the_inprocess_health_check_reports_pending_and_dead_letters(
+    inprocess_bus, register, chat_send
+):
+    register(Queue.CHAT_SEND, Recorder(failures=99))
     publish_now(chat_send())
     assert inprocess_bus.drain(5)
 

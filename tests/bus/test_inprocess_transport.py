@@ -48,7 +48,8 @@ def test_a_message_is_dead_lettered_after_max_attempts(inprocess_bus, register, 
     assert [record.levelno for record in errors] == [logging.ERROR]
 
 
-def test_a_message_without_handler_is_dead_lettered(inprocess_bus, chat_send):
+def test_a_message_without_handler_is_dead_lettered(inprocess_bus, register, chat_send):
+    register(Queue.CHAT_SEND, None)
     publish_now(chat_send())
 
     assert inprocess_bus.drain(5)
