@@ -177,7 +177,8 @@ class CampaignAdmin(TenantModelAdmin):
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     # --- list actions -------------------------------------------------------------------
-    def _run_each(self, request, queryset, run, done: str):
+    def _run_each(self, request, queryset, run, done):
+        """``run(campaign, by=user)`` for each; ``done(n)`` says how many succeeded."""
         succeeded = 0
         for campaign in queryset:
             try:
@@ -189,27 +190,43 @@ class CampaignAdmin(TenantModelAdmin):
             else:
                 succeeded += 1
         if succeeded:
-            self.message_user(request, done % {"n": succeeded}, messages.SUCCESS)
+            self.message_user(request, done(succeeded) % {"n": succeeded}, messages.SUCCESS)
 
     @admin.action(description=_("Start the selected campaigns"), permissions=["change"])
     def start_selected(self, request, queryset):
-        done = ngettext("%(n)s campaign started.", "%(n)s campaigns started.", queryset.count())
-        self._run_each(request, queryset, services.start, done)
+        self._run_each(
+            request,
+            queryset,
+            services.start,
+            lambda n: ngettext("%(n)s campaign started.", "%(n)s campaigns started.", n),
+        )
 
     @admin.action(description=_("Pause the selected campaigns"), permissions=["change"])
     def pause_selected(self, request, queryset):
-        done = ngettext("%(n)s campaign paused.", "%(n)s campaigns paused.", queryset.count())
-        self._run_each(request, queryset, services.pause, done)
+        self._run_each(
+            request,
+            queryset,
+            services.pause,
+            lambda n: ngettext("%(n)s campaign paused.", "%(n)s campaigns paused.", n),
+        )
 
     @admin.action(description=_("Resume the selected campaigns"), permissions=["change"])
     def resume_selected(self, request, queryset):
-        done = ngettext("%(n)s campaign resumed.", "%(n)s campaigns resumed.", queryset.count())
-        self._run_each(request, queryset, services.resume, done)
+        self._run_each(
+            request,
+            queryset,
+            services.resume,
+            lambda n: ngettext("%(n)s campaign resumed.", "%(n)s campaigns resumed.", n),
+        )
 
     @admin.action(description=_("Cancel the selected campaigns"), permissions=["change"])
     def cancel_selected(self, request, queryset):
-        done = ngettext("%(n)s campaign cancelled.", "%(n)s campaigns cancelled.", queryset.count())
-        self._run_each(request, queryset, services.cancel, done)
+        self._run_each(
+            request,
+            queryset,
+            services.cancel,
+            lambda n: ngettext("%(n)s campaign cancelled.", "%(n)s campaigns cancelled.", n),
+        )
 
     # --- buttons, the live JSON, the preview and the exports --------------------------------
     def get_urls(self):

@@ -78,6 +78,10 @@ class VariationFormSet(BaseInlineFormSet):
             except ValidationError as error:
                 form.add_error("body", error)
 
+    def save_new(self, form, commit=True):
+        form.instance.tenant_id = self.instance.tenant_id
+        return super().save_new(form, commit)
+
 
 class ScheduleForm(forms.Form):
     # The panel's <input type="datetime-local"> posts ISO 8601, in the user's time zone.
