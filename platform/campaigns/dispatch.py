@@ -55,7 +55,7 @@ def refill(campaign_id) -> int:
             .values_list("pk", flat=True)[:room]
         )
         if not ids:
-            transaction.on_commit(lambda: _complete(campaign.pk))
+            _complete(campaign.pk)
             return 0
         moved = transitions.move_all(
             campaign, CampaignRecipient.objects.filter(pk__in=ids), S.PENDING, S.QUEUED

@@ -209,8 +209,12 @@ def _claim(recipient: CampaignRecipient, instance: WhatsAppInstance) -> Campaign
     return variation
 
 
-def _opted_out(recipient: CampaignRecipient) -> bool:
-    return Contact.objects.values_list("opted_out", flat=True).get(pk=recipient.contact_id)
+def _skip_reason(recipient: CampaignRecipient) -> str:
+    """Why this recipient must not get the message now (checked at send time), or ""."""
+    opted_out = Contact.objects.filter(pk=recipient.contact_id).values_list("opted_out", flat=True)
+    if not opted_out:
+        return CampaignRecipient.SkipReason.CONTACT_DELETED
+    return CampaignRecipient.SkipReason.OPTED_OUT if opted_out[0] else ""
 
 
 def handle(tenant_id, campaign_id, recipient_id) -> None:
@@ -220,10 +224,8 @@ def handle(tenant_id, campaign_id, recipient_id) -> None:
     )
     campaign = recipient.campaign
     while recipient.status == S.QUEUED:
-        if _opted_out(recipient):  # checked at send time, not only at start
-            transitions.move(
-                recipient, (S.QUEUED,), S.SKIPPED, skip_reason=recipient.SkipReason.OPTED_OUT
-            )
+        if reason := _skip_reason(recipient):
+            transitions.move(recipient, (S.QUEUED,), S.SKIPPED, skip_reason=reason)
             break
         instance = _wait_for_number(campaign)
         if instance is None:
@@ -233,7 +235,7 @@ def handle(tenant_id, campaign_id, recipient_id) -> None:
         if variation is None:
             _free(instance, campaign, sent=False)
             return  # someone else has it: a redelivery or a second consumer
-        if not _running(campaign) or _opted_out(recipient):  # the last look before the call
+        if not _running(campaign) or _skip_reason(recipient):  # the last look before the call
             _free(instance, campaign, sent=False)
             transitions.move(recipient, (S.SENDING,), S.QUEUED)
             continue
@@ -407,7 +409,7 @@ def reconcile(now=None) -> int:
 
 def _echo_of(recipient: CampaignRecipient) -> events.MessageEvent | None:
     """Evolution's ``send.message`` for this recipient after it was claimed, if any."""
-    if recipient.instance_id is None:
+    if recipient.instance_id is None or recipient.contact_id is None:
         return None
     candidates = WebhookEvent.objects.filter(
         instance_id=recipient.instance_id,

@@ -207,13 +207,18 @@ class CampaignRecipient(TenantOwned):
         OPTED_OUT = "opted_out", _("Opted out")
         INVALID_NUMBER = "invalid_number", _("Invalid number")
         NOT_ON_WHATSAPP = "not_on_whatsapp", _("Not on WhatsApp")
+        CONTACT_DELETED = "contact_deleted", _("Contact deleted")
 
     objects = TenantQuerySet.as_manager()
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="recipients")
+    # A deleted contact leaves its recipient row (and the campaign's figures) as they were.
     contact = models.ForeignKey(
-        "contacts.Contact", on_delete=models.CASCADE, related_name="campaign_recipients"
+        "contacts.Contact",
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="campaign_recipients",
     )
     status = models.CharField(
         _("status"), max_length=16, choices=Status.choices, default=Status.PENDING
@@ -284,6 +289,7 @@ class CampaignEvent(TenantOwned):
         LIMIT_REACHED = "limit_reached", _("Daily limit reached")
         WINDOW_CLOSED = "window_closed", _("Outside the sending window")
         RECIPIENTS_ADDED = "recipients_added", _("Recipients added")
+        TEST_SENT = "test_sent", _("Test message sent")
         ERROR = "error", _("Error")
 
     objects = TenantQuerySet.as_manager()

@@ -1,5 +1,7 @@
 """A started campaign sends each recipient once, through the number rotation chooses."""
 
+import itertools
+
 import pytest
 
 from campaigns import dispatch, engine, services
@@ -26,7 +28,7 @@ def test_every_recipient_gets_its_rendered_message_once(number, audience, campai
     promo.refresh_from_db()
     assert (promo.sent_count, promo.pending_count, promo.status) == (3, 0, "completed")
     texts = sorted(m["message"]["conversation"] for m in sent_on_simulator(simulator, vendas))
-    assert texts == [f"Oi Cliente, temos novidades!"] * 3
+    assert texts == ["Oi Cliente, temos novidades!"] * 3
     for recipient in promo.recipients.all():
         assert recipient.status == S.SENT and recipient.provider_id
         message = Message.objects.get(campaign_recipient=recipient)
@@ -52,7 +54,7 @@ def test_round_robin_alternates_numbers(number, audience, campaign, simulator):
     run(promo)
     used = list(promo.recipients.order_by("sent_at").values_list("instance__name", flat=True))
     assert sorted(used) == ["A", "A", "A", "B", "B", "B"]
-    assert all(a != b for a, b in zip(used, used[1:], strict=False))
+    assert all(a != b for a, b in itertools.pairwise(used))
 
 
 def test_balanced_prefers_the_number_least_used_today(number, audience, campaign, simulator):
@@ -185,8 +187,9 @@ def test_server_errors_retry_then_fail(number, audience, campaign, simulator, se
 def test_a_disconnected_number_hands_the_recipient_to_another(
     number, audience, campaign, simulator
 ):
-    first, second = number("A", "5511900001111"), number("B", "5511900002222")
-    promo = campaign([first, second], audience(1), rotation=Campaign.Rotation.ROUND_ROBIN)
+    first = number("A", "5511900001111", health_score=100)
+    second = number("B", "5511900002222", health_score=90)
+    promo = campaign([first, second], audience(1), rotation=Campaign.Rotation.HEALTH)
     simulator.control.disconnect(first.evolution_name, status_reason=401)  # our row still "open"
     run(promo)
     recipient = promo.recipients.get()
@@ -205,3 +208,17 @@ def test_the_sending_window_holds_recipients_back(number, audience, campaign, si
     promo.refresh_from_db()
     assert promo.status == "running" and "window" in promo.status_reason
     assert promo.pending_count == 2
+
+
+def test_a_contact_deleted_before_its_turn_is_skipped_and_figures_stay_exact(
+    number, audience, campaign, simulator
+):
+    vendas = number("Vendas", "5511900001111")
+    promo = campaign([vendas], audience(2))
+    gone = promo.recipients.first()
+    Contact.objects.filter(pk=gone.contact_id).delete()
+    run(promo)
+    gone.refresh_from_db()
+    assert (gone.status, gone.skip_reason, gone.contact) == ("skipped", "contact_deleted", None)
+    promo.refresh_from_db()
+    assert (promo.sent_count, promo.skipped_count, promo.total) == (1, 1, 2)
