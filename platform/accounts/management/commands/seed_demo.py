@@ -3,6 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from accounts.demo import seed_cast
+from campaigns.demo import seed_campaigns
 from contacts.demo import seed_contacts
 
 DEMO_PASSWORD = "alrea-demo-2026"
@@ -25,6 +26,11 @@ class Command(BaseCommand):
                 self.stdout.write(
                     _("%(n)s demo contacts added to %(tenant)s.")
                     % {"n": added, "tenant": tenant.name}
+                )
+            for name in seed_campaigns(tenant):
+                self.stdout.write(
+                    _("Demo campaign %(name)s added to %(tenant)s.")
+                    % {"name": name, "tenant": tenant.name}
                 )
         self.stdout.write(
             self.style.SUCCESS(_("Demo data ready. Logins (password: %s):") % password)

@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from alrea.phones import format_phone
+from campaigns.demo import seed_campaigns
 from whatsapp import demo, services
 
 
@@ -30,6 +31,7 @@ class Command(BaseCommand):
         except (demo.NotTheSimulator, services.InstanceError) as error:
             raise CommandError(str(getattr(error, "message", error))) from error
         instance = seeded.instance
+        seed_campaigns(instance.tenant)  # the draft demo campaign sends from this number
         ready = demo.wait_until_ready(instance, wait)
         self.stdout.write(
             _("WhatsApp demo: %(name)s (%(company)s) is %(state)s as %(phone)s.")
