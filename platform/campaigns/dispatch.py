@@ -16,7 +16,7 @@ from django.utils import timezone
 from bus.payloads import CampaignSend
 from bus.publish import publish_many
 from campaigns import transitions, window
-from campaigns.models import Campaign, CampaignRecipient
+from campaigns.models import Campaign, CampaignEvent, CampaignRecipient
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +38,11 @@ def refill(campaign_id) -> int:
         if not window.is_open(campaign, timezone.now()):
             if campaign.status_reason != WINDOW_CLOSED:
                 Campaign.objects.filter(pk=campaign.pk).update(status_reason=WINDOW_CLOSED)
+                CampaignEvent.objects.create(
+                    tenant_id=campaign.tenant_id,
+                    campaign=campaign,
+                    kind=CampaignEvent.Kind.WINDOW_CLOSED,
+                )
             return 0
         if campaign.status_reason == WINDOW_CLOSED:
             Campaign.objects.filter(pk=campaign.pk).update(status_reason="")

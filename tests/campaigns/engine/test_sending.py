@@ -1,14 +1,17 @@
 """A started campaign sends each recipient once, through the number rotation chooses."""
 
+import datetime
 import itertools
 
 import pytest
+from django.utils import timezone
 
 from campaigns import dispatch, engine, services
 from campaigns.models import Campaign, CampaignRecipient
 from chat.models import Message
 from contacts.models import Contact
 from tests.campaigns.engine.conftest import run
+from whatsapp import health
 
 pytestmark = pytest.mark.django_db
 S = CampaignRecipient.Status
@@ -59,8 +62,6 @@ def test_round_robin_alternates_numbers(number, audience, campaign, simulator):
 
 def test_balanced_prefers_the_number_least_used_today(number, audience, campaign, simulator):
     busy, quiet = number("Busy", "5511900001111"), number("Quiet", "5511900002222")
-    from whatsapp import health
-
     health.count(busy, sent=5)
     promo = campaign([busy, quiet], audience(4), rotation=Campaign.Rotation.BALANCED)
     run(promo)
@@ -199,8 +200,6 @@ def test_a_disconnected_number_hands_the_recipient_to_another(
 
 
 def test_the_sending_window_holds_recipients_back(number, audience, campaign, simulator):
-    import datetime
-
     vendas = number("Vendas", "5511900001111")
     closed = datetime.time(0, 0), datetime.time(0, 1)
     promo = campaign([vendas], audience(2), window_start=closed[0], window_end=closed[1])
@@ -208,6 +207,23 @@ def test_the_sending_window_holds_recipients_back(number, audience, campaign, si
     promo.refresh_from_db()
     assert promo.status == "running" and "window" in promo.status_reason
     assert promo.pending_count == 2
+    dispatch.refill(promo.pk)  # still closed: logged once, not every minute
+    assert promo.events.filter(kind="window_closed").count() == 1
+
+
+def test_a_scheduled_campaign_starts_when_its_time_comes(
+    number, audience, campaign, simulator, cast
+):
+    vendas = number("Vendas", "5511900001111")
+    promo = campaign([vendas], audience(1), start=False)
+    soon = timezone.now() + datetime.timedelta(minutes=5)
+    services.schedule(promo, soon, by=cast.ana)
+    dispatch.tick(now=soon - datetime.timedelta(minutes=1))
+    promo.refresh_from_db()
+    assert promo.status == "scheduled"
+    dispatch.tick(now=soon)
+    promo.refresh_from_db()
+    assert promo.status == "running" and promo.total == 1
 
 
 def test_a_contact_deleted_before_its_turn_is_skipped_and_figures_stay_exact(
