@@ -167,3 +167,63 @@ def duplicate(campaign: Campaign, *, by=None) -> Campaign:
         variation.times_used = 0
         variation.save(force_insert=True)
     return copy
+
+
+def test_send(campaign: Campaign, phone: str, *, by=None) -> str:
+    """Send the first variation to ``phone`` from the campaign's first connected number, as a
+    check before the real run. Rendered for the tenant's contact with that number, or an empty
+    sample contact; no recipient is recorded. Returns the WhatsApp message id."""
+    from alrea.phones import normalize_phone
+    from campaigns import engine, rendering
+    from contacts.models import Contact
+    from whatsapp import evolution
+    from whatsapp import services as instance_services
+    from whatsapp.models import ConnectionState
+    from whatsapp.servers import client_for
+
+    number = normalize_phone(phone)
+    variation = campaign.variations.order_by("order", "pk").first()
+    if variation is None:
+        raise ValidationError(_("Write at least one message."))
+    instance = (
+        campaign.instances.filter(state=ConnectionState.OPEN, is_active=True)
+        .order_by("name")
+        .first()
+    )
+    if instance is None:
+        raise ValidationError(_("None of the campaign's WhatsApp numbers is connected."))
+    contact = Contact.objects.for_tenant(campaign.tenant_id).filter(phone=number).first()
+    text = rendering.preview(variation.body, contact or Contact(tenant=campaign.tenant))
+    try:
+        with client_for(instance) as client:
+            if variation.media_url or variation.media_file:
+                source = variation.media_url or variation.media_file.read()
+                name = (variation.media_url or variation.media_file.name).rsplit("/", 1)[-1]
+                kind, mimetype = engine._media_kind(name)
+                sent = client.send_media(
+                    instance.evolution_name,
+                    number,
+                    source,
+                    mediatype=kind,
+                    mimetype=mimetype,
+                    file_name=name,
+                    caption=text,
+                )
+            else:
+                sent = client.send_text(instance.evolution_name, number, text)
+    except evolution.EvolutionError as error:
+        logger.warning(
+            "campaign test send failed: %s",
+            type(error).__name__,
+            extra={"tenant_id": str(campaign.tenant_id), "campaign_id": str(campaign.pk)},
+        )
+        raise ValidationError(
+            instance_services.user_message(error), code=type(error).__name__
+        ) from error
+    log(
+        campaign,
+        Kind.TEST_SENT,
+        _("to %(number)s from %(instance)s") % {"number": number, "instance": instance.name},
+        by=by,
+    )
+    return sent.key_id
