@@ -114,6 +114,9 @@ def reserve(campaign: Campaign):
     """Reserved(instance), Busy(wait) or NoneLeft(reason)."""
     now = timezone.now()
     with transaction.atomic():
+        # Lock order, everywhere: the campaign, then its recipients, then its numbers; a sender
+        # that records a send holds the campaign (counters) before it touches the number.
+        Campaign.objects.select_for_update().filter(pk=campaign.pk).values_list("pk").first()
         # Row locks on the campaign's numbers, in one order: concurrent senders take turns.
         instances = list(
             campaign.instances.select_for_update(of=("self",))

@@ -53,12 +53,18 @@ def added_pending(campaign_id, rows: int) -> None:
         Campaign.objects.filter(pk=campaign_id).update(pending_count=F("pending_count") + rows)
 
 
+def _lock_campaign(campaign_id) -> None:
+    Campaign.objects.select_for_update().filter(pk=campaign_id).values_list("pk").first()
+
+
 def move(recipient: CampaignRecipient, allowed_from: Iterable[str], to: str, **fields) -> bool:
     """Move one recipient to ``to`` if it is in one of ``allowed_from``; False otherwise.
 
     ``recipient`` is updated in memory when it moves. Other fields to set go in ``fields``.
     """
     with transaction.atomic():
+        # Lock order, everywhere: campaign, then recipients, then instances (see engine.py).
+        _lock_campaign(recipient.campaign_id)
         # Row lock: two consumers, or a consumer and a webhook, decide one after the other.
         current = (
             CampaignRecipient.objects.select_for_update()
