@@ -263,16 +263,15 @@ def _client(instance: WhatsAppInstance) -> evolution.EvolutionClient:
     return cache[key]
 
 
-def _deliver(recipient, instance, variation, text: str) -> evolution.SentMessage:
-    client = _client(instance)
-    delay = settings.CAMPAIGN_TYPING_MS if recipient.campaign.typing_presence else None
+def deliver(client, instance, phone: str, variation, text: str, *, delay=None):
+    """Send one variation's text (and media) to ``phone``: the campaign's send and its test."""
     if variation.media_url or variation.media_file:
         source = variation.media_url or variation.media_file.read()
         name = (variation.media_url or variation.media_file.name).rsplit("/", 1)[-1]
         kind, mimetype = _media_kind(name)
         return client.send_media(
             instance.evolution_name,
-            recipient.contact.phone,
+            phone,
             source,
             mediatype=kind,
             mimetype=mimetype,
@@ -280,7 +279,7 @@ def _deliver(recipient, instance, variation, text: str) -> evolution.SentMessage
             caption=text,
             delay=delay,
         )
-    return client.send_text(instance.evolution_name, recipient.contact.phone, text, delay=delay)
+    return client.send_text(instance.evolution_name, phone, text, delay=delay)
 
 
 def _media_kind(file_name: str) -> tuple[str, str]:
@@ -305,7 +304,10 @@ def _send(recipient, instance, variation) -> None:
         transitions.move(recipient, (S.SENDING,), S.FAILED, last_error="; ".join(error.messages))
         return
     try:
-        sent = _deliver(recipient, instance, variation, text)
+        delay = settings.CAMPAIGN_TYPING_MS if campaign.typing_presence else None
+        sent = deliver(
+            _client(instance), instance, recipient.contact.phone, variation, text, delay=delay
+        )
     except evolution.NotOnWhatsApp as error:
         _free(instance, campaign, sent=True)
         transitions.move(

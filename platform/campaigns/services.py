@@ -196,21 +196,7 @@ def test_send(campaign: Campaign, phone: str, *, by=None) -> str:
     text = rendering.preview(variation.body, contact or Contact(tenant=campaign.tenant))
     try:
         with client_for(instance) as client:
-            if variation.media_url or variation.media_file:
-                source = variation.media_url or variation.media_file.read()
-                name = (variation.media_url or variation.media_file.name).rsplit("/", 1)[-1]
-                kind, mimetype = engine._media_kind(name)
-                sent = client.send_media(
-                    instance.evolution_name,
-                    number,
-                    source,
-                    mediatype=kind,
-                    mimetype=mimetype,
-                    file_name=name,
-                    caption=text,
-                )
-            else:
-                sent = client.send_text(instance.evolution_name, number, text)
+            sent = engine.deliver(client, instance, number, variation, text)
     except evolution.EvolutionError as error:
         logger.warning(
             "campaign test send failed: %s",
