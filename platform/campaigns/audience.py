@@ -12,6 +12,7 @@ from django.db import connection, transaction
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from campaigns import transitions
 from campaigns.models import Campaign, CampaignEvent, CampaignRecipient
@@ -136,7 +137,8 @@ def add_contacts(campaign: Campaign, contact_ids, *, by=None) -> int:
                 tenant_id=locked.tenant_id,
                 campaign=locked,
                 kind=CampaignEvent.Kind.RECIPIENTS_ADDED,
-                detail=_("%(count)s contacts") % {"count": created},
+                detail=ngettext("%(count)s contact", "%(count)s contacts", created)
+                % {"count": created},
                 actor=by,
             )
     return created

@@ -76,7 +76,7 @@ def _compile(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     literals, names = tuple(parts[0::2]), tuple(parts[1::2])
     if any("{{" in literal or "}}" in literal for literal in literals):
         raise ValidationError(
-            _("A variable is not closed: write it as {{name}}."), code="unclosed_variable"
+            _("A variable is not closed: write it as {{nome}}."), code="unclosed_variable"
         )
     return literals, names
 

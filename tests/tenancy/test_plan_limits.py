@@ -4,6 +4,7 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import Role, User
+from campaigns.models import Campaign
 from tenancy import limits
 from tenancy.models import AddOn, Product
 
@@ -77,6 +78,14 @@ def test_a_suspended_tenant_may_not_grow_or_use_products(cast, english):
         limits.require_product(cast.acme, Product.Code.FLOW)
 
 
-def test_a_resource_without_a_registered_counter_is_a_clear_error(cast):
+def test_a_resource_without_a_registered_counter_is_a_clear_error(cast, monkeypatch):
+    # Every resource has its counter since the campaigns app: take one away for this test.
+    monkeypatch.delitem(limits._usage_counters, limits.Resource.CAMPAIGNS_PER_MONTH)
     with pytest.raises(LookupError, match="No usage counter registered for campaigns"):
         limits.usage(cast.acme, limits.Resource.CAMPAIGNS_PER_MONTH)
+
+
+def test_campaigns_started_this_month_count_against_the_plan(cast):
+    Campaign.objects.create(tenant=cast.acme, name="Maio", started_at=timezone.now())
+    Campaign.objects.create(tenant=cast.acme, name="Rascunho")
+    assert limits.usage(cast.acme, limits.Resource.CAMPAIGNS_PER_MONTH) == 1
