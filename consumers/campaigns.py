@@ -1,4 +1,4 @@
-"""campaign.send: one message per campaign recipient (``python manage.py consume campaign.send``)."""
+"""campaign.send: one message per campaign recipient (`manage.py consume campaign.send`)."""
 
 from bus.handlers import DeliveryContext, gone_is_done, handles
 from bus.payloads import CampaignSend
