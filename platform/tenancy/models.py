@@ -89,9 +89,7 @@ class Tenant(models.Model):
         _("reply to an opt-out"),
         blank=True,
         default=_("Done! You will not receive our campaign messages any more."),
-        help_text=_(
-            "Sent when a customer answers SAIR, PARAR, STOP or CANCELAR. Empty: no reply."
-        ),
+        help_text=_("Sent when a customer answers SAIR, PARAR, STOP or CANCELAR. Empty: no reply."),
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
