@@ -17,7 +17,9 @@ class BackgroundSimulator:
     def __init__(self, api_key: str, host: str = "127.0.0.1", switches: Switches | None = None):
         self.api_key = api_key
         # Bind first and hand the socket to uvicorn: no window for another process to take it.
-        self._socket = socket.socket()
+        # IPPROTO_TCP named: asyncio sets TCP_NODELAY only on sockets whose proto says TCP, and
+        # without it each keep-alive answer waited 40 ms for the client's delayed ACK (Nagle).
+        self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         self._socket.bind((host, 0))
         self.url = f"http://{host}:{self._socket.getsockname()[1]}"
         self.app = create_app(api_key, server_url=self.url, switches=switches)
