@@ -238,6 +238,7 @@ WEBHOOK_EVENT_RETENTION_DAYS = env.int("WEBHOOK_EVENT_RETENTION_DAYS", 30, min_v
 # Campaign engine (campaigns/engine.py).
 CAMPAIGN_IN_FLIGHT_PER_NUMBER = env.int("CAMPAIGN_IN_FLIGHT_PER_NUMBER", 2, min_value=1)
 CAMPAIGN_MAX_ATTEMPTS = env.int("CAMPAIGN_MAX_ATTEMPTS", 3, min_value=1)
+CAMPAIGN_RETRY_SECONDS = env.int("CAMPAIGN_RETRY_SECONDS", 30, min_value=1)
 CAMPAIGN_RECONCILE_AFTER_SECONDS = env.int("CAMPAIGN_RECONCILE_AFTER_SECONDS", 300, min_value=1)
 CAMPAIGN_TYPING_MS = env.int("CAMPAIGN_TYPING_MS", 1500, min_value=0)
 # Fernet keys for secrets stored in the database (instance tokens); see alrea/encryption.py.

@@ -347,16 +347,19 @@ def _note_error(instance: WhatsAppInstance) -> None:
 
 
 def _retry_or_fail(recipient: CampaignRecipient, error: str) -> None:
+    """Not sent because of the server or the network: pending again after a growing wait
+    (CAMPAIGN_RETRY_SECONDS, then twice that, …), or failed after CAMPAIGN_MAX_ATTEMPTS."""
     if recipient.attempts >= settings.CAMPAIGN_MAX_ATTEMPTS:
         transitions.move(recipient, (S.SENDING,), S.FAILED, last_error=error)
         return
-    transitions.move(recipient, (S.SENDING,), S.QUEUED, last_error=error)
-    # Back on the queue after the bus's retry delay: raising asks the consumer for a retry.
-    raise RetryLater(error)
-
-
-class RetryLater(Exception):
-    """A transient failure: the bus delivers the message again after its retry delay."""
+    wait = settings.CAMPAIGN_RETRY_SECONDS * 2 ** (recipient.attempts - 1)
+    transitions.move(
+        recipient,
+        (S.SENDING,),
+        S.PENDING,
+        last_error=error,
+        retry_at=timezone.now() + timedelta(seconds=wait),
+    )
 
 
 def record_sent(recipient, instance, provider_id: str, remote_jid: str, text: str, when) -> None:

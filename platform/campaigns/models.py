@@ -244,6 +244,8 @@ class CampaignRecipient(TenantOwned):
     )
     provider_id = models.CharField(_("WhatsApp message id"), max_length=128, blank=True)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    # After a server or network error: not queued again before this (backoff).
+    retry_at = models.DateTimeField(_("next try"), null=True, blank=True)
     last_error = models.TextField(_("last error"), blank=True)
     queued_at = models.DateTimeField(_("queued at"), null=True, blank=True)
     claimed_at = models.DateTimeField(_("sending since"), null=True, blank=True)

@@ -167,20 +167,30 @@ def test_a_number_not_on_whatsapp_is_skipped_with_the_reason(
     assert (promo.sent_count, promo.skipped_count) == (1, 1)
 
 
-def test_server_errors_retry_then_fail(number, audience, campaign, simulator, settings):
+def test_server_errors_retry_later_with_backoff_then_fail(
+    number, audience, campaign, simulator, settings
+):
     settings.CAMPAIGN_MAX_ATTEMPTS = 2
+    settings.CAMPAIGN_RETRY_SECONDS = 30
     vendas = number("Vendas", "5511900001111")
     promo = campaign([vendas], audience(1))
     simulator.control.configure(error_rate=1.0)
     dispatch.refill(promo.pk)
     recipient = promo.recipients.get()
-    with pytest.raises(engine.RetryLater):
-        engine.handle(promo.tenant_id, promo.pk, recipient.pk)
+    engine.handle(promo.tenant_id, promo.pk, recipient.pk)
     recipient.refresh_from_db()
-    assert (recipient.status, recipient.attempts) == ("queued", 1)
-    engine.handle(promo.tenant_id, promo.pk, recipient.pk)  # the bus's retry
+    assert (recipient.status, recipient.attempts) == ("pending", 1)
+    wait = (recipient.retry_at - timezone.now()).total_seconds()
+    assert 25 < wait <= 30
+    assert dispatch.refill(promo.pk) == 0  # not before its time
+
+    CampaignRecipient.objects.filter(pk=recipient.pk).update(retry_at=timezone.now())
+    assert dispatch.refill(promo.pk) == 1
+    engine.handle(promo.tenant_id, promo.pk, recipient.pk)
     recipient.refresh_from_db()
     assert recipient.status == "failed" and "Timed Out" in recipient.last_error
+    promo.refresh_from_db()
+    assert (promo.failed_count, promo.pending_count) == (1, 0)
     vendas.refresh_from_db()
     assert vendas.consecutive_errors == 2
 
