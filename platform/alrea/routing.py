@@ -1,3 +1,9 @@
-"""Websocket routes. Each app adds its sockets here (chat/sockets.py, later)."""
+"""Websocket routes. Each app adds its sockets here."""
 
-websocket_urlpatterns: list = []
+from django.urls import path
+
+from campaigns.sockets import CampaignSocket
+
+websocket_urlpatterns: list = [
+    path("ws/campaigns/<uuid:campaign_id>/", CampaignSocket.as_asgi()),
+]

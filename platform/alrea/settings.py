@@ -163,7 +163,12 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": env.str("CHANNELS_PREFIX", "alrea:ws")},
+            "CONFIG": {
+                # redis-py 8 reads with a 5 s timeout by default, as long as channels_redis
+                # blocks on BZPOPMIN: an idle socket's receive would die now and then.
+                "hosts": [{"address": REDIS_URL, "socket_timeout": 15}],
+                "prefix": env.str("CHANNELS_PREFIX", "alrea:ws"),
+            },
         }
     }
 else:

@@ -2,8 +2,9 @@
 
 Glue only: every state change is a ``campaigns.services`` call, from a button on the change
 page or a list action, and its refusal (``ValidationError``, ``CampaignStateError``) becomes a
-message. The change page opens with a live panel that polls ``<id>/live/`` (JSON) every two
-seconds; the form has a preview of the first variation (``preview/``, JSON).
+message. The change page opens with a live panel fed by the campaign's websocket
+(``campaigns.sockets``), or polling ``<id>/live/`` (JSON) every two seconds while the socket is
+down; the form has a preview of the first variation (``preview/``, JSON).
 """
 
 import re

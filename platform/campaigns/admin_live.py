@@ -1,5 +1,6 @@
 """What the live campaign panel shows, as one JSON-ready dict: the change page renders it at
-once and then polls it every two seconds (``CampaignAdmin.live_view``).
+once, then gets it pushed over ``campaigns.sockets`` or, without a socket, polls it every two
+seconds (``CampaignAdmin.live_view``).
 
 Everything comes from the campaign's counters, its numbers and two small indexed queries (the
 last hour's sends, the latest events): never a COUNT over its recipients.

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from campaigns import transitions
+from campaigns import dispatch, transitions
 from campaigns.models import Campaign, CampaignEvent, CampaignRecipient
 from contacts.jobs import changelist_contacts
 from contacts.models import Contact, ContactTag, ListMembership
@@ -121,7 +121,8 @@ def contacts_for_selection(tenant, ids):
 
 def add_contacts(campaign: Campaign, contact_ids, *, by=None) -> int:
     """Add contacts (ids of the campaign's tenant) as pending recipients; returns how many are
-    new. Opted-out contacts are left out."""
+    new. Opted-out contacts are left out. A running campaign sends to them next (a paused one
+    when it resumes)."""
     with transaction.atomic():
         # Row lock: a cancel or the completion cannot slip between the check and the insert.
         locked = Campaign.objects.select_for_update().get(pk=campaign.pk)
@@ -141,6 +142,8 @@ def add_contacts(campaign: Campaign, contact_ids, *, by=None) -> int:
                 % {"count": created},
                 actor=by,
             )
+            if locked.status == Campaign.Status.RUNNING:
+                transaction.on_commit(lambda: dispatch.refill(locked.pk))
     return created
 
 

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from bus.payloads import CampaignSend
 from bus.publish import publish_many
-from campaigns import transitions, window
+from campaigns import live, transitions, window
 from campaigns.models import Campaign, CampaignEvent, CampaignRecipient
 
 logger = logging.getLogger(__name__)
@@ -43,6 +43,7 @@ def refill(campaign_id) -> int:
                     campaign=campaign,
                     kind=CampaignEvent.Kind.WINDOW_CLOSED,
                 )
+                live.changed(campaign.pk)
             return 0
         if campaign.status_reason == WINDOW_CLOSED:
             Campaign.objects.filter(pk=campaign.pk).update(status_reason="")

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from campaigns import dispatch
+from campaigns import dispatch, live
 from campaigns.models import Campaign, CampaignEvent
 from tenancy.limits import Resource, lock_tenant, require_capacity, require_product
 from tenancy.models import Product
@@ -28,9 +28,11 @@ class CampaignStateError(ValidationError):
 
 
 def log(campaign: Campaign, kind: str, detail: str = "", by=None) -> None:
+    """Every status change logs an event: the campaign's live pages hear of both from here."""
     CampaignEvent.objects.create(
         tenant_id=campaign.tenant_id, campaign=campaign, kind=kind, detail=detail[:255], actor=by
     )
+    live.changed(campaign.pk)
 
 
 def _locked(campaign: Campaign, allowed: tuple[str, ...], action: str) -> Campaign:

@@ -13,6 +13,7 @@ from django.db.models import F
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from campaigns import live
 from campaigns.models import Campaign, CampaignRecipient
 
 S = CampaignRecipient.Status
@@ -45,12 +46,14 @@ def _move_counters(campaign_id, moves: dict[tuple[str, str], int]) -> None:
     }
     if changes:
         Campaign.objects.filter(pk=campaign_id).update(**changes)
+        live.changed(campaign_id)
 
 
 def added_pending(campaign_id, rows: int) -> None:
     """``rows`` recipients were just inserted as pending; call it in the inserting transaction."""
     if rows:
         Campaign.objects.filter(pk=campaign_id).update(pending_count=F("pending_count") + rows)
+        live.changed(campaign_id)
 
 
 def _lock_campaign(campaign_id) -> None:

@@ -8,6 +8,7 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from unfold.admin import TabularInline
 from unfold.contrib.filters.admin import RangeDateFilter
 
@@ -22,7 +23,7 @@ from alrea.phones import format_phone
 from campaigns import audience
 from contacts import exporting, jobs, services
 from contacts.filters import CustomFieldFilter
-from contacts.forms import ChooseListForm, ChooseTagForm, OptOutForm
+from contacts.forms import ChooseCampaignForm, ChooseListForm, ChooseTagForm, OptOutForm
 from contacts.models import (
     Contact,
     ContactExport,
@@ -183,6 +184,7 @@ class ContactAdmin(TenantModelAdmin):
         "export_csv",
         "export_xlsx",
         "create_campaign",
+        "add_to_campaign",
     ]
 
     def get_queryset(self, request):
@@ -271,7 +273,9 @@ class ContactAdmin(TenantModelAdmin):
             return None
         return tenants[0]
 
-    def _bulk(self, request, queryset, *, title, form_class, apply, **form_kwargs):
+    def _bulk(self, request, queryset, *, title, form_class, apply, done=None, **form_kwargs):
+        """``apply(tenant, form)`` returns how many changed; ``done(n)`` words it. A
+        ValidationError it raises shows on the choice page again."""
         if not queryset.exists():
             self.message_user(request, _("No contact was selected."), messages.WARNING)
             return None
@@ -282,11 +286,14 @@ class ContactAdmin(TenantModelAdmin):
             request.POST if "apply" in request.POST else None, tenant=tenant, **form_kwargs
         )
         if form.is_valid():
-            changed = apply(tenant, form)
-            self.message_user(
-                request, _("%(count)s contacts changed.") % {"count": changed}, messages.SUCCESS
-            )
-            return None
+            try:
+                changed = apply(tenant, form)
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                text = done(changed) if done else _("%(count)s contacts changed.")
+                self.message_user(request, text % {"count": changed}, messages.SUCCESS)
+                return None
         return TemplateResponse(
             request,
             "admin/contacts/contact/bulk_action.html",
@@ -424,6 +431,25 @@ class ContactAdmin(TenantModelAdmin):
             return None
         campaign = audience.draft_for_contacts(tenant, queryset.values("pk"), by=request.user)
         return redirect("admin:campaigns_campaign_change", campaign.pk)
+
+    def has_campaign_change_permission(self, request):
+        return request.user.has_perm("campaigns.change_campaign")
+
+    @admin.action(
+        description=_("Add selected contacts to a campaign…"), permissions=["campaign_change"]
+    )
+    def add_to_campaign(self, request, queryset):
+        return self._bulk(
+            request,
+            queryset,
+            title=_("Add the selected contacts to a campaign"),
+            form_class=ChooseCampaignForm,
+            user=request.user,
+            apply=lambda tenant, form: audience.add_contacts(
+                form.cleaned_data["campaign"], queryset.values("pk"), by=request.user
+            ),
+            done=lambda n: ngettext("%(count)s contact added.", "%(count)s contacts added.", n),
+        )
 
 
 from contacts import admin_jobs  # noqa: E402,F401  (registers the import and export pages)

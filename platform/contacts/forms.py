@@ -5,6 +5,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from unfold.widgets import UnfoldAdminSelectWidget, UnfoldAdminTextInputWidget
 
+from campaigns.models import Campaign
 from contacts.models import ContactList, Tag
 
 
@@ -58,3 +59,26 @@ class OptOutForm(TenantBulkForm):
     reason = forms.CharField(
         label=_("Reason"), max_length=255, required=False, widget=UnfoldAdminTextInputWidget
     )
+
+
+class ChooseCampaignForm(TenantBulkForm):
+    """The campaigns of the tenant that ``user`` may see and that can still get recipients."""
+
+    OPEN = (
+        Campaign.Status.DRAFT,
+        Campaign.Status.SCHEDULED,
+        Campaign.Status.RUNNING,
+        Campaign.Status.PAUSED,
+    )
+    campaign = forms.ModelChoiceField(
+        Campaign.objects.none(), label=_("Campaign"), widget=UnfoldAdminSelectWidget
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["campaign"].queryset = (
+            Campaign.objects.visible_to(user)
+            .for_tenant(self.tenant)
+            .filter(status__in=self.OPEN)
+            .order_by("-created_at")
+        )
