@@ -11,6 +11,7 @@ import logging
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from bus.payloads import CampaignSend
@@ -57,6 +58,7 @@ def refill(campaign_id) -> int:
             return 0
         ids = list(
             campaign.recipients.filter(status=S.PENDING)
+            .filter(Q(retry_at__isnull=True) | Q(retry_at__lte=timezone.now()))
             .order_by("pk")
             .values_list("pk", flat=True)[:room]
         )
