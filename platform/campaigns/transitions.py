@@ -94,6 +94,7 @@ def move_all(campaign: Campaign, rows, old: str, new: str, **fields) -> int:
     if stamp:
         fields.setdefault(stamp, timezone.now())
     with transaction.atomic():
+        _lock_campaign(campaign.pk)  # the lock order: campaign before its recipients
         moved = rows.filter(campaign=campaign, status=old).update(status=new, **fields)
         _move_counters(campaign.pk, {(old, new): moved})
     return moved
