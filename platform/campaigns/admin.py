@@ -18,11 +18,12 @@ from django.http import (
     JsonResponse,
     StreamingHttpResponse,
 )
-from django.urls import path, reverse
+from django.urls import path
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from unfold.admin import StackedInline
 
+from admin_ext.buttons import ObjectButtonsMixin
 from admin_ext.display import status_badge
 from admin_ext.paginators import CappedCountPaginator
 from admin_ext.permissions import ReadOnlyRecordAdmin
@@ -85,7 +86,7 @@ class VariationInline(TenantChoicesMixin, StackedInline):
 
 
 @admin.register(Campaign)
-class CampaignAdmin(TenantModelAdmin):
+class CampaignAdmin(ObjectButtonsMixin, TenantModelAdmin):
     form = CampaignForm
     list_display = [
         "name",
@@ -263,27 +264,8 @@ class CampaignAdmin(TenantModelAdmin):
             raise PermissionDenied
         return campaign
 
-    def _change_url(self, campaign):
-        return reverse("admin:campaigns_campaign_change", args=[campaign.pk])
-
-    def _button(self, request, object_id, run, done: str):
-        """POST only, by who may change the campaign; ``run(campaign)`` is a service call."""
-        campaign = self.get_object(request, object_id)
-        if request.method != "POST":
-            return HttpResponseNotAllowed(["POST"])
-        if not self.has_change_permission(request, campaign):
-            raise PermissionDenied
-        try:
-            run(campaign)
-        except ValidationError as error:  # CampaignStateError included
-            for text in error.messages:
-                self.message_user(request, text, messages.ERROR)
-        else:
-            self.message_user(request, done, messages.SUCCESS)
-        return HttpResponseRedirect(self._change_url(campaign))
-
     def start_view(self, request, object_id):
-        return self._button(
+        return self.object_button(
             request,
             object_id,
             lambda campaign: services.start(campaign, by=request.user),
@@ -297,10 +279,10 @@ class CampaignAdmin(TenantModelAdmin):
                 raise ValidationError([e for errors in form.errors.values() for e in errors])
             services.schedule(campaign, form.cleaned_data["when"], by=request.user)
 
-        return self._button(request, object_id, run, gettext("The campaign is scheduled."))
+        return self.object_button(request, object_id, run, gettext("The campaign is scheduled."))
 
     def pause_view(self, request, object_id):
-        return self._button(
+        return self.object_button(
             request,
             object_id,
             lambda campaign: services.pause(campaign, by=request.user),
@@ -308,7 +290,7 @@ class CampaignAdmin(TenantModelAdmin):
         )
 
     def resume_view(self, request, object_id):
-        return self._button(
+        return self.object_button(
             request,
             object_id,
             lambda campaign: services.resume(campaign, by=request.user),
@@ -316,7 +298,7 @@ class CampaignAdmin(TenantModelAdmin):
         )
 
     def cancel_view(self, request, object_id):
-        return self._button(
+        return self.object_button(
             request,
             object_id,
             lambda campaign: services.cancel(campaign, by=request.user),
@@ -330,7 +312,7 @@ class CampaignAdmin(TenantModelAdmin):
                 raise ValidationError([e for errors in form.errors.values() for e in errors])
             services.test_send(campaign, form.cleaned_data["phone"], by=request.user)
 
-        return self._button(request, object_id, run, gettext("The test message was sent."))
+        return self.object_button(request, object_id, run, gettext("The test message was sent."))
 
     def duplicate_view(self, request, object_id):
         campaign = self.get_object(request, object_id)
@@ -340,7 +322,7 @@ class CampaignAdmin(TenantModelAdmin):
             raise PermissionDenied
         copy = services.duplicate(campaign, by=request.user)
         self.message_user(request, gettext("This is a copy, saved as a draft."), messages.SUCCESS)
-        return HttpResponseRedirect(self._change_url(copy))
+        return HttpResponseRedirect(self.change_url(copy))
 
     def live_view(self, request, object_id):
         return JsonResponse(admin_live.payload(self._viewable(request, object_id)))

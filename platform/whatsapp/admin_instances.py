@@ -10,15 +10,15 @@ from django.contrib import admin, messages
 from django.contrib.admin.options import IS_POPUP_VAR, ActionLocation
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import OuterRef, Subquery
-from django.http import HttpResponseNotAllowed, HttpResponseRedirect, JsonResponse
-from django.urls import path, reverse
+from django.http import HttpResponseRedirect, JsonResponse
+from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin, TabularInline
-from unfold.decorators import display
 from unfold.widgets import UnfoldAdminPasswordWidget
 
+from admin_ext.buttons import ObjectButtonsMixin
 from admin_ext.permissions import SuperuserOnlyAdmin
 from admin_ext.tenant_admin import TenantModelAdmin
 from alrea.phones import format_phone
@@ -103,7 +103,7 @@ def _today_counter(name):
 
 
 @admin.register(WhatsAppInstance)
-class WhatsAppInstanceAdmin(TenantModelAdmin):
+class WhatsAppInstanceAdmin(ObjectButtonsMixin, TenantModelAdmin):
     list_display = ["name", "state_badge", "phone", "health_score", "today", "tenant"]
     list_filter = ["tenant", "state", "is_active"]
     list_select_related = ["tenant"]
@@ -187,7 +187,7 @@ class WhatsAppInstanceAdmin(TenantModelAdmin):
         response = super().response_add(request, obj, post_url_continue)
         if IS_POPUP_VAR in request.POST or "_addanother" in request.POST:
             return response
-        return HttpResponseRedirect(self._change_url(obj))  # where the QR code is
+        return HttpResponseRedirect(self.change_url(obj))  # where the QR code is
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None:
@@ -202,14 +202,8 @@ class WhatsAppInstanceAdmin(TenantModelAdmin):
             return super().delete_view(request, object_id, extra_context)
         except services.InstanceError as error:
             self.message_user(request, error.message, messages.ERROR)
-            return HttpResponseRedirect(self._change_url(object_id))
+            return HttpResponseRedirect(self.change_url(object_id))
 
-    def _change_url(self, obj_or_id):
-        pk = getattr(obj_or_id, "pk", obj_or_id)
-        return reverse("admin:whatsapp_whatsappinstance_change", args=[pk])
-
-    # --- columns ------------------------------------------------------------------------
-    @display(description=_("connection"), label=STATE_COLOURS)
     def state_badge(self, obj):
         return obj.state, obj.get_state_display()
 
@@ -278,22 +272,8 @@ class WhatsAppInstanceAdmin(TenantModelAdmin):
             status=502 if error else 200,
         )
 
-    def _button(self, request, object_id, run, done: str):
-        instance = self.get_object(request, object_id)  # 404 before anything else
-        if request.method != "POST":
-            return HttpResponseNotAllowed(["POST"])
-        if not self.has_change_permission(request, instance):
-            raise PermissionDenied
-        try:
-            run(instance)
-        except services.InstanceError as error:
-            self.message_user(request, error.message, messages.ERROR)
-        else:
-            self.message_user(request, done, messages.SUCCESS)
-        return HttpResponseRedirect(self._change_url(instance))
-
     def connect_view(self, request, object_id):
-        return self._button(
+        return self.object_button(
             request,
             object_id,
             services.connect,
@@ -301,7 +281,7 @@ class WhatsAppInstanceAdmin(TenantModelAdmin):
         )
 
     def logout_view(self, request, object_id):
-        return self._button(
+        return self.object_button(
             request,
             object_id,
             lambda instance: services.logout(instance, by=request.user),
@@ -309,7 +289,7 @@ class WhatsAppInstanceAdmin(TenantModelAdmin):
         )
 
     def webhook_view(self, request, object_id):
-        return self._button(
+        return self.object_button(
             request,
             object_id,
             lambda instance: services.reconfigure_webhook(instance, by=request.user),
