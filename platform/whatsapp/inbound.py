@@ -19,6 +19,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import F
@@ -333,8 +334,6 @@ def _give_up_waiting(instance, event) -> Outcome:
 
 def purge_old_events(now=None) -> int:
     """Delete the raw log past its retention (a django-q2 schedule)."""
-    from django.conf import settings
-
     cutoff = (now or timezone.now()) - timedelta(days=settings.WEBHOOK_EVENT_RETENTION_DAYS)
     deleted, _by_model = WebhookEvent.objects.filter(received_at__lt=cutoff).delete()
     return deleted
