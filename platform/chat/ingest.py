@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -19,6 +19,7 @@ from alrea.phones import normalize_phone
 from bus.payloads import MediaDownload
 from bus.publish import publish
 from campaigns import tracking
+from chat import routing
 from chat.models import Attachment, Conversation, Message
 from contacts.models import Contact
 from whatsapp import events, health
@@ -84,16 +85,6 @@ def _contact_for(instance, jid: str, push_name: str) -> Contact | None:
     return contact
 
 
-def _route(conversation: Conversation, instance) -> None:
-    """New or reopened: to the instance's default department, else the Inbox."""
-    conversation.department_id = instance.default_department_id
-    conversation.status = (
-        Conversation.Status.OPEN if instance.default_department_id else Conversation.Status.PENDING
-    )
-    conversation.assigned_to = None
-    conversation.closed_at = None
-
-
 def conversation_for(instance, key: events.MessageKey, push_name: str) -> Conversation:
     jid = key.chat_jid
     found = (
@@ -112,11 +103,10 @@ def conversation_for(instance, key: events.MessageKey, push_name: str) -> Conver
         kind=Conversation.Kind.GROUP if group else Conversation.Kind.INDIVIDUAL,
         contact=contact,
     )
-    _route(conversation, instance)
     try:
         with transaction.atomic():  # a concurrent first message of the same chat may win
-            conversation.save(force_insert=True)
-    except Exception:
+            routing.open_new(conversation, waiting=not key.from_me)
+    except IntegrityError:
         existing = Conversation.objects.filter(instance=instance, remote_jid=jid).first()
         if existing is None:
             raise
@@ -191,7 +181,7 @@ def store_message(instance, event: events.MessageEvent, *, replaying: bool = Fal
     message.save(force_insert=True)
     if content.media is not None:
         _attach(message, content.media)
-    _advance_conversation(conversation, instance, message, inbound=not key.from_me)
+    _advance_conversation(conversation, message, inbound=not key.from_me)
     if not key.is_group and not key.from_me and conversation.contact_id:
         _touch_contact(conversation.contact, event.push_name, timezone.now())
         tracking.on_inbound(instance, conversation, message)
@@ -222,20 +212,14 @@ def _attach(message: Message, media: events.Media) -> None:
     publish(MediaDownload(tenant_id=message.tenant_id, message_id=message.pk))
 
 
-def _advance_conversation(conversation: Conversation, instance, message: Message, *, inbound: bool):
+def _advance_conversation(conversation: Conversation, message: Message, *, inbound: bool):
     fields = {}
     if conversation.last_message_at is None or message.timestamp >= conversation.last_message_at:
         fields.update(last_message_at=message.timestamp, last_message_preview=_preview_of(message))
     if inbound:
         fields["unread_count"] = F("unread_count") + 1
         if conversation.status == Conversation.Status.CLOSED:
-            _route(conversation, instance)
-            fields.update(
-                status=conversation.status,
-                department_id=conversation.department_id,
-                assigned_to=None,
-                closed_at=None,
-            )
+            routing.reopen(conversation)  # the customer wrote again
     if fields:
         Conversation.objects.filter(pk=conversation.pk).update(**fields)
 
@@ -412,5 +396,5 @@ def store_outbound(
         campaign_recipient=campaign_recipient,
         sent_by=sent_by,
     )
-    _advance_conversation(conversation, instance, message, inbound=False)
+    _advance_conversation(conversation, message, inbound=False)
     return message

@@ -4,9 +4,28 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import Role
 from tenancy.models import TenantOwned, TenantQuerySet
+
+
+class ChatQuerySet(TenantQuerySet):
+    """Conversations and what hangs off them: agents also see the Inbox, the conversations with
+    no department and no agent yet, so any of them can pick one up."""
+
+    def visible_to(self, user):
+        rows = super().visible_to(user)
+        if user.is_superuser or getattr(user, "role", None) != Role.AGENT:
+            return rows
+        inbox = self.for_tenant(user.tenant_id).filter(
+            **{
+                f"{self.model.visibility_department_field}__isnull": True,
+                f"{self.model.visibility_owner_field}__isnull": True,
+            }
+        )
+        return rows | inbox
 
 
 class Conversation(TenantOwned):
@@ -23,7 +42,7 @@ class Conversation(TenantOwned):
 
     visibility_department_field = "department"
     visibility_owner_field = "assigned_to"
-    objects = TenantQuerySet.as_manager()
+    objects = ChatQuerySet.as_manager()
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     # History outlives the number: deleting an instance keeps its conversations.
@@ -129,10 +148,10 @@ class Message(TenantOwned):
         PLAYED = "played", _("Played")
         FAILED = "failed", _("Failed")
 
-    # A message is seen by whoever sees its conversation (TenantQuerySet.visible_to).
+    # A message is seen by whoever sees its conversation (ChatQuerySet.visible_to).
     visibility_department_field = "conversation__department"
     visibility_owner_field = "conversation__assigned_to"
-    objects = TenantQuerySet.as_manager()
+    objects = ChatQuerySet.as_manager()
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     conversation = models.ForeignKey(
@@ -228,7 +247,7 @@ class Attachment(TenantOwned):
 
     visibility_department_field = "message__conversation__department"
     visibility_owner_field = "message__conversation__assigned_to"
-    objects = TenantQuerySet.as_manager()
+    objects = ChatQuerySet.as_manager()
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     message = models.OneToOneField(Message, on_delete=models.CASCADE, related_name="attachment")
@@ -254,3 +273,77 @@ class Attachment(TenantOwned):
 
     def __str__(self):
         return self.file_name or str(self.message)
+
+
+class ConversationEvent(TenantOwned):
+    """One step of a conversation's routing, for its timeline (written by chat.routing)."""
+
+    class Kind(models.TextChoices):
+        OPENED = "opened", _("Started")
+        CLAIMED = "claimed", _("Claimed")
+        ASSIGNED = "assigned", _("Assigned")
+        TRANSFERRED = "transferred", _("Transferred")
+        CLOSED = "closed", _("Closed")
+        REOPENED = "reopened", _("Reopened")
+
+    visibility_department_field = "conversation__department"
+    visibility_owner_field = "conversation__assigned_to"
+    objects = ChatQuerySet.as_manager()
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(_("event"), max_length=16, choices=Kind.choices)
+    # Empty when the system did it (a new conversation, a customer writing again).
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    from_department = models.ForeignKey(
+        "accounts.Department",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("from department"),
+    )
+    to_department = models.ForeignKey(
+        "accounts.Department",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("to department"),
+    )
+    from_agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("from agent"),
+    )
+    to_agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("to agent"),
+    )
+    reason = models.TextField(_("reason"), blank=True)
+    created_at = models.DateTimeField(_("time"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("conversation event")
+        verbose_name_plural = _("conversation events")
+        ordering = ["created_at"]
+        indexes = [
+            models.Index(fields=["conversation", "created_at"], name="conversation_timeline")
+        ]
+
+    def __str__(self):
+        return self.get_kind_display()

@@ -4,6 +4,7 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
+from accounts.models import User
 from chat.models import Conversation, Message
 from whatsapp.models import WhatsAppInstance
 
@@ -62,3 +63,10 @@ def conversations(cast):
             department=cast.departments[("globex", "Support")],
         ),
     }
+
+
+def make_agent(tenant, email, *departments, role="agent"):
+    """Another person of ``tenant``, a member of ``departments``."""
+    person = User.objects.create_user(email, "agent-password-1", tenant=tenant, role=role)
+    person.departments.set(departments)
+    return person
