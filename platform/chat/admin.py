@@ -1,19 +1,25 @@
-"""Read-only history of conversations and messages: the gateway writes them, the admin reads."""
+"""Conversations and messages: the gateway writes them, the admin reads them; a conversation's
+routing (claim, assign, transfer, close, reopen) runs through chat.routing from its buttons."""
 
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, Q
+from django.http import HttpResponseRedirect
 from django.template.loader import render_to_string
-from django.urls import reverse
+from django.urls import path, reverse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from unfold.admin import StackedInline
 from unfold.contrib.filters.admin import RangeDateFilter
 
+from admin_ext.buttons import ObjectButtonsMixin
 from admin_ext.display import excerpt, pretty_json, status_badge
 from admin_ext.paginators import CappedCountPaginator
 from admin_ext.permissions import ReadOnlyRecordAdmin
 from admin_ext.tenant_admin import TenantModelAdmin
-from chat.models import Attachment, Conversation, Message
+from chat import routing
+from chat.forms import AssignForm, TransferForm
+from chat.models import Attachment, Conversation, ConversationEvent, Message
 from contacts.admin import PHONE_LIKE
 from contacts.services import normalize_for
 from tenancy.models import Tenant
@@ -54,8 +60,12 @@ class HistoryAdmin(ReadOnlyRecordAdmin, TenantModelAdmin):
     list_filter_submit = True
 
 
+def form_errors(form) -> ValidationError:
+    return ValidationError([error for errors in form.errors.values() for error in errors])
+
+
 @admin.register(Conversation)
-class ConversationAdmin(HistoryAdmin):
+class ConversationAdmin(ObjectButtonsMixin, HistoryAdmin):
     list_display = [
         "__str__",
         "instance",
@@ -71,7 +81,8 @@ class ConversationAdmin(HistoryAdmin):
     list_select_related = ["contact", "instance", "department", "assigned_to", "tenant"]
     search_fields = ["remote_jid"]  # turns the box on; get_search_results decides
     search_help_text = _("Contact name, phone or WhatsApp chat id")
-    readonly_fields = ["transcript"]
+    readonly_fields = ["transcript", "timeline"]
+    change_form_outer_before_template = "admin/chat/conversation/routing_panel.html"
     fieldsets = [
         (
             None,
@@ -94,6 +105,7 @@ class ConversationAdmin(HistoryAdmin):
             {"fields": ["last_message_at", "unread_count", "created_at", "closed_at"]},
         ),
         (_("Messages"), {"fields": ["transcript"]}),
+        (_("Timeline"), {"fields": ["timeline"]}),
     ]
 
     status_label = status_badge(
@@ -122,6 +134,98 @@ class ConversationAdmin(HistoryAdmin):
                 "limit": TRANSCRIPT_LENGTH,
                 "all_url": message_list_url(obj),
             },
+        )
+
+    @admin.display(description=_("timeline"))
+    def timeline(self, obj):
+        events = ConversationEvent.objects.filter(conversation=obj).select_related(
+            "actor", "from_department", "to_department", "from_agent", "to_agent"
+        )
+        return render_to_string("admin/chat/conversation/timeline.html", {"events": events})
+
+    # --- routing buttons ------------------------------------------------------------------
+    def may_press_buttons(self, request, obj) -> bool:
+        # Nobody edits a conversation's fields; whoever sees it may route it as their role
+        # allows, which chat.routing decides.
+        return self.has_view_permission(request, obj)
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None and self.may_press_buttons(request, obj):
+            context.update(
+                routing_actions=routing.available_actions(request.user, obj),
+                assign_form=AssignForm(conversation=obj),
+                transfer_form=TransferForm(conversation=obj),
+            )
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def object_button(self, request, object_id, run, done):
+        response = super().object_button(request, object_id, run, done)
+        if not self.get_queryset(request).filter(pk=object_id).exists():
+            # Transferred out of the user's queues: its page would now answer 404.
+            return HttpResponseRedirect(reverse("admin:chat_conversation_changelist"))
+        return response
+
+    def get_urls(self):
+        def route(suffix, view):
+            return path(
+                f"<path:object_id>/{suffix}/",
+                self.admin_site.admin_view(view),
+                name=f"chat_conversation_{suffix}",
+            )
+
+        return [
+            route("claim", self.claim_view),
+            route("assign", self.assign_view),
+            route("transfer", self.transfer_view),
+            route("close", self.close_view),
+            route("reopen", self.reopen_view),
+            *super().get_urls(),
+        ]
+
+    def claim_view(self, request, object_id):
+        return self.object_button(
+            request,
+            object_id,
+            lambda chat: routing.claim(chat, by=request.user),
+            gettext("The conversation is yours."),
+        )
+
+    def assign_view(self, request, object_id):
+        def run(chat):
+            form = AssignForm(request.POST, conversation=chat)
+            if not form.is_valid():
+                raise form_errors(form)
+            routing.assign(chat, form.cleaned_data["agent"], by=request.user)
+
+        return self.object_button(
+            request, object_id, run, gettext("The conversation was assigned.")
+        )
+
+    def transfer_view(self, request, object_id):
+        def run(chat):
+            form = TransferForm(request.POST, conversation=chat)
+            if not form.is_valid():
+                raise form_errors(form)
+            routing.transfer(chat, **form.cleaned_data, by=request.user)
+
+        return self.object_button(
+            request, object_id, run, gettext("The conversation was transferred.")
+        )
+
+    def close_view(self, request, object_id):
+        return self.object_button(
+            request,
+            object_id,
+            lambda chat: routing.close(chat, by=request.user),
+            gettext("The conversation is closed."),
+        )
+
+    def reopen_view(self, request, object_id):
+        return self.object_button(
+            request,
+            object_id,
+            lambda chat: routing.reopen(chat, by=request.user),
+            gettext("The conversation was reopened."),
         )
 
     def get_search_results(self, request, queryset, search_term):
