@@ -117,6 +117,8 @@ if PRODUCTION:
         raise ImproperlyConfigured(
             f"ALREA_ENV=production needs {', '.join(_missing)} (see docs/configuration.md)."
         )
+# Queue consumers and the webhook worker keep theirs (alrea.workers).
+WORKER_DATABASE_CONN_MAX_AGE = env.int("WORKER_DATABASE_CONN_MAX_AGE", 300, min_value=0)
 if _database_url:
     DATABASES = {
         "default": dj_database_url.parse(

@@ -98,6 +98,10 @@ class CampaignAdmin(ObjectButtonsMixin, TenantModelAdmin):
         "tenant",
     ]
     list_filter = ["tenant", "status", "department"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_counts()  # the progress column
+
     list_select_related = ["tenant", "department", "created_by"]
     search_fields = ["name"]
     inlines = [VariationInline]
@@ -130,9 +134,8 @@ class CampaignAdmin(ObjectButtonsMixin, TenantModelAdmin):
 
     @admin.display(description=_("progress"))
     def progress(self, obj):
-        payload_total = obj.total
         waiting = obj.pending_count + obj.queued_count + obj.sending_count
-        return f"{payload_total - waiting} / {payload_total}"
+        return f"{obj.total - waiting} / {obj.total}"
 
     # --- the form -----------------------------------------------------------------------
     def get_fieldsets(self, request, obj=None):

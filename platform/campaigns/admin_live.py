@@ -30,8 +30,8 @@ FUNNEL = (
 WAITING = (R.PENDING, R.QUEUED, R.SENDING)
 
 
-def _count(campaign: Campaign, statuses) -> int:
-    return sum(getattr(campaign, f"{status}_count") for status in statuses)
+def _count(counts: dict, statuses) -> int:
+    return sum(counts[status] for status in statuses)
 
 
 def _when(moment) -> str:
@@ -95,8 +95,9 @@ def _events(campaign: Campaign) -> list[dict]:
 
 def payload(campaign: Campaign) -> dict:
     now = timezone.now()
-    total = campaign.total
-    waiting = _count(campaign, WAITING)
+    counts = campaign.counts()
+    total = counts["total"]
+    waiting = _count(counts, WAITING)
     labels = dict(R.choices)
     return {
         "status": campaign.status,
@@ -106,12 +107,12 @@ def payload(campaign: Campaign) -> dict:
         "finished": total - waiting,
         "waiting": waiting,
         "progress": round(100 * (total - waiting) / total, 1) if total else 0,
-        "counters": {status: getattr(campaign, f"{status}_count") for status in R.values},
+        "counters": {status: counts[status] for status in R.values},
         "funnel": [
             {
                 "status": step,
                 "label": labels[step],
-                "count": _count(campaign, statuses),
+                "count": _count(counts, statuses),
                 "url": _recipients_url(campaign, step),
             }
             for step, statuses in FUNNEL

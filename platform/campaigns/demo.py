@@ -132,7 +132,7 @@ def _finished(tenant, department, instance, author) -> Campaign:
         variation.save(update_fields=["times_used"])
     Campaign.objects.filter(pk=campaign.pk).update(
         finished_at=sent_at + timedelta(minutes=1),
-        **{f"{status}_count": n for status, n in counts.items()},
+        **{f"folded_{status}": n for status, n in counts.items()},
     )
     for kind, at in (
         (CampaignEvent.Kind.STARTED, started),

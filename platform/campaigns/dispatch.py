@@ -16,13 +16,34 @@ from django.utils import timezone
 
 from bus.payloads import CampaignSend
 from bus.publish import publish_many
-from campaigns import live, transitions, window
+from campaigns import counters, live, transitions, window
 from campaigns.models import Campaign, CampaignEvent, CampaignRecipient
 
 logger = logging.getLogger(__name__)
 
 S = CampaignRecipient.Status
+RUNNING = Campaign.Status.RUNNING
 WINDOW_CLOSED = "Outside the sending window: waiting for it to open."
+
+
+def capacity(campaign: Campaign, numbers: int | None = None) -> int:
+    """How many recipients the campaign keeps queued or sending (``numbers``: how many
+    WhatsApp numbers it has, when the caller knows)."""
+    if numbers is None:
+        numbers = campaign.instances.count()
+    return settings.CAMPAIGN_IN_FLIGHT_PER_NUMBER * numbers
+
+
+def refill_when_room(campaign: Campaign, numbers: int | None = None) -> int:
+    """A sender finished: refill once half the campaign's room is free, not after every send
+    (each refill is a transaction and a publish), and fold the counters while at it."""
+    if campaign.status != RUNNING:
+        return 0
+    counts, most = counters.of(campaign.pk), capacity(campaign, numbers)
+    room = most - counts["queued"] - counts["sending"]
+    if counts["pending"] and room * 2 < most:
+        return 0
+    return refill(campaign.pk)  # also when nothing is pending: it completes the campaign
 
 
 def refill(campaign_id) -> int:
@@ -34,7 +55,8 @@ def refill(campaign_id) -> int:
             .select_related("tenant")
             .get(pk=campaign_id)
         )
-        if campaign.status != Campaign.Status.RUNNING:
+        counters.fold([campaign.pk])
+        if campaign.status != RUNNING:
             return 0
         if not window.is_open(campaign, timezone.now()):
             if campaign.status_reason != WINDOW_CLOSED:
@@ -48,12 +70,8 @@ def refill(campaign_id) -> int:
             return 0
         if campaign.status_reason == WINDOW_CLOSED:
             Campaign.objects.filter(pk=campaign.pk).update(status_reason="")
-        numbers = campaign.instances.count()
-        room = (
-            settings.CAMPAIGN_IN_FLIGHT_PER_NUMBER * numbers
-            - campaign.queued_count
-            - campaign.sending_count
-        )
+        counts = counters.of(campaign.pk)
+        room = capacity(campaign) - counts["queued"] - counts["sending"]
         if room <= 0:
             return 0
         ids = list(
@@ -96,6 +114,7 @@ def tick(now=None) -> None:
         except Exception:
             logger.exception("scheduled campaign %s could not start", campaign.pk)
             services.log(campaign, "error", "could not start at its scheduled time")
+    counters.fold()
     engine.reconcile(now)
     for campaign in Campaign.objects.filter(status=Campaign.Status.PAUSED, auto_paused=True):
         if engine.eligible_instances(campaign):

@@ -2,18 +2,21 @@
 
 The order is what makes it exactly once:
 
-1. **Reserve a number** (``reserve``): under a lock on the campaign's instance rows, pick an
-   eligible instance that is free now (rotation decides which) and mark it busy. An instance is
-   free again ``interval`` seconds (uniform in the campaign's min-max) after its previous send
-   *finished*, so two of its messages never reach WhatsApp closer than ``interval_min``.
-2. **Claim the recipient**: compare-and-swap queued → sending. A redelivered or duplicated
-   message, or a second consumer, finds it no longer queued and stops there.
-3. **Send**, then record the outcome. A consumer killed between 2 and the record leaves the
-   recipient in "sending"; ``reconcile`` settles it later from Evolution's ``send.message`` echo
-   (sent: keep it) or its absence (not sent: queue it again).
+1. **Take a number and claim the recipient**, in one transaction (``take``): pick an eligible
+   number that is free now (rotation decides which) and mark it busy with a compare-and-swap on
+   its ``next_send_at``; count the send for its daily limit; choose the variation; then the
+   recipient's compare-and-swap queued → sending, which also checks that the campaign still
+   runs and the contact has not opted out. A redelivered or duplicated message, or a second
+   consumer, finds the recipient no longer queued and the whole transaction is undone.
+2. **Send**, then free the number: it may send again ``interval`` seconds (uniform in the
+   campaign's min-max) after this call *started*, so two of its messages never reach WhatsApp
+   closer than ``interval_min``.
+3. **Record** the outcome. A consumer killed between 1 and the record leaves the recipient in
+   "sending"; ``reconcile`` settles it later from Evolution's ``send.message`` echo (sent: keep
+   it) or its absence (not sent: queue it again).
 
-The campaign's status is read again before each reservation and right before the HTTP call, so
-a pause or cancel from the admin takes effect before the next message.
+No step locks the campaign's row (counters are appended moves, ``campaigns.counters``), so
+senders of one campaign only ever wait for the number they share.
 """
 
 import contextlib
@@ -28,15 +31,16 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import F
+from django.db import connection, transaction
+from django.db.models import F, IntegerField, OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from alrea import sql
 from alrea.phones import normalize_phone
-from campaigns import dispatch, services, transitions, window
+from campaigns import dispatch, services, transitions, wakeups, window
 from campaigns.models import Campaign, CampaignMessage, CampaignRecipient
 from chat import ingest
-from contacts.models import Contact
 from whatsapp import events, evolution, health
 from whatsapp import services as instance_services
 from whatsapp.models import ConnectionState, InstanceDailyStats, WebhookEvent, WhatsAppInstance
@@ -45,23 +49,30 @@ from whatsapp.servers import server_for
 logger = logging.getLogger(__name__)
 
 S = CampaignRecipient.Status
-# Longest nap while waiting for a free number: the pause check runs at least this often.
+# Longest nap while every number is busy: the pause check runs at least this often. A freed
+# number wakes its waiters at once (``campaigns.wakeups``).
 NAP_SECONDS = 0.25
-# A reserved number whose sender died is free again after this long.
+# A number reserved by a sender that died is free again after this long.
 RESERVATION_SECONDS = 120
+# Added to each interval: the next call must not reach WhatsApp before interval_min even if
+# this one took longer to get there than the next will.
+PACING_GUARD_SECONDS = 0.005
 
 
 # --- Choosing a number ---------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class Reserved:
+class Taken:
     instance: WhatsAppInstance
+    variation: CampaignMessage
+    numbers: int  # how many numbers the campaign has (its pipeline's size depends on it)
 
 
 @dataclass(frozen=True)
 class Busy:
-    wait: float  # seconds until the first eligible number is free
+    wait: float  # seconds until the first eligible number is free, as far as is known
+    waiting_for: tuple = ()  # the eligible numbers' ids
 
 
 @dataclass(frozen=True)
@@ -69,15 +80,23 @@ class NoneLeft:
     reason: str
 
 
-def _sent_today(instances) -> dict:
-    days = {i.pk: health.today(i) for i in instances}
-    rows = InstanceDailyStats.objects.filter(instance__in=instances).values_list(
-        "instance_id", "day", "sent"
+@dataclass(frozen=True)
+class Lost:
+    """The recipient was not queued any more, or the campaign stopped, or the contact left."""
+
+
+def _numbers(campaign: Campaign) -> list[WhatsAppInstance]:
+    """The campaign's numbers, each with ``sent_today`` (one query)."""
+    day = timezone.localdate(timezone=ZoneInfo(campaign.tenant.timezone))
+    sent = InstanceDailyStats.objects.filter(instance=OuterRef("pk"), day=day).values("sent")
+    return list(
+        campaign.instances.select_related("tenant", "server")
+        .annotate(sent_today=Coalesce(Subquery(sent, output_field=IntegerField()), Value(0)))
+        .order_by("pk")
     )
-    return {pk: sent for pk, day, sent in rows if days.get(pk) == day}
 
 
-def _exclusion(campaign: Campaign, instance: WhatsAppInstance, sent: int) -> str:
+def _exclusion(campaign: Campaign, instance: WhatsAppInstance) -> str:
     """Why ``instance`` may not send for ``campaign`` now, or ""."""
     if not instance.is_active:
         return "inactive"
@@ -86,7 +105,7 @@ def _exclusion(campaign: Campaign, instance: WhatsAppInstance, sent: int) -> str
     limit = min(
         instance.daily_send_limit, campaign.daily_limit_per_instance or instance.daily_send_limit
     )
-    if sent >= limit:
+    if instance.sent_today >= limit:
         return "daily limit reached"
     if campaign.min_health is not None and instance.health_score < campaign.min_health:
         return f"health {instance.health_score} below {campaign.min_health}"
@@ -94,63 +113,100 @@ def _exclusion(campaign: Campaign, instance: WhatsAppInstance, sent: int) -> str
 
 
 def eligible_instances(campaign: Campaign) -> list[WhatsAppInstance]:
-    instances = list(campaign.instances.select_related("tenant"))
-    sent = _sent_today(instances)
-    return [i for i in instances if not _exclusion(campaign, i, sent.get(i.pk, 0))]
+    return [i for i in _numbers(campaign) if not _exclusion(campaign, i)]
 
 
-def _rotate(campaign: Campaign, free: list[WhatsAppInstance], sent: dict) -> WhatsAppInstance:
+def _by_rotation(campaign: Campaign, free: list[WhatsAppInstance]) -> list[WhatsAppInstance]:
+    """``free`` in the order the campaign's rotation prefers them."""
     if campaign.rotation == Campaign.Rotation.BALANCED:
-        return min(free, key=lambda i: (sent.get(i.pk, 0), i.pk))
+        return sorted(free, key=lambda i: (i.sent_today, i.pk))
     if campaign.rotation == Campaign.Rotation.HEALTH:
-        return max(free, key=lambda i: (i.health_score, -sent.get(i.pk, 0)))
-    # Round robin: the first free one after the last used, in a fixed order.
-    ordered = sorted(free, key=lambda i: str(i.pk))
-    last = str(campaign.last_instance_id) if campaign.last_instance_id else ""
-    return next((i for i in ordered if str(i.pk) > last), ordered[0])
+        return sorted(free, key=lambda i: (-i.health_score, i.sent_today, i.pk))
+    # Round robin: the number that has waited longest since it was last taken goes first.
+    never = timezone.now() - timedelta(days=36500)
+    return sorted(free, key=lambda i: (i.last_taken_at or never, i.pk))
 
 
-def reserve(campaign: Campaign):
-    """Reserved(instance), Busy(wait) or NoneLeft(reason)."""
+def take(campaign: Campaign, recipient: CampaignRecipient):
+    """Taken(instance, variation), Busy(wait), NoneLeft(reason) or Lost()."""
+    numbers = _numbers(campaign)
+    reasons = {i.name: _exclusion(campaign, i) for i in numbers}
+    eligible = [i for i in numbers if not reasons[i.name]]
+    if not eligible:
+        detail = "; ".join(f"{name}: {why}" for name, why in reasons.items())
+        return NoneLeft(detail or "no WhatsApp number chosen")
     now = timezone.now()
-    with transaction.atomic():
-        # Lock order, everywhere: the campaign, then its recipients, then its numbers; a sender
-        # that records a send holds the campaign (counters) before it touches the number.
-        Campaign.objects.select_for_update().filter(pk=campaign.pk).values_list("pk").first()
-        # Row locks on the campaign's numbers, in one order: concurrent senders take turns.
-        instances = list(
-            campaign.instances.select_for_update(of=("self",))
-            .select_related("tenant")
-            .order_by("pk")
-        )
-        sent = _sent_today(instances)
-        reasons = {i.name: _exclusion(campaign, i, sent.get(i.pk, 0)) for i in instances}
-        eligible = [i for i in instances if not reasons[i.name]]
-        if not eligible:
-            detail = "; ".join(f"{name}: {why}" for name, why in reasons.items())
-            return NoneLeft(detail or "no WhatsApp number chosen")
-        free = [i for i in eligible if i.next_send_at is None or i.next_send_at <= now]
-        if not free:
-            return Busy(min((i.next_send_at - now).total_seconds() for i in eligible))
-        chosen = _rotate(campaign, free, sent)
-        WhatsAppInstance.objects.filter(pk=chosen.pk).update(
-            next_send_at=now + timedelta(seconds=RESERVATION_SECONDS)
-        )
-        if campaign.rotation == Campaign.Rotation.ROUND_ROBIN:
-            Campaign.objects.filter(pk=campaign.pk).update(last_instance=chosen)
-            campaign.last_instance = chosen
-        health.count(chosen, sent=1)  # counted now, so the daily limit holds under concurrency
-    return Reserved(chosen)
+    free = [i for i in eligible if i.next_send_at is None or i.next_send_at <= now]
+    for instance in _by_rotation(campaign, free):
+        with transaction.atomic():
+            if not _reserve(instance, now):
+                continue  # another sender has it: the next free number is tried
+            # Counted now, in the reservation: the daily limit holds under concurrency.
+            health.count(instance, sent=1)
+            variation = _least_used_variation(campaign)
+            if transitions.claim(recipient, instance.pk, variation) is None:
+                transaction.set_rollback(True)  # the number was not used after all
+                return Lost()
+            _count_use(variation)
+        return Taken(instance, variation, len(numbers))
+    waits = [(i.next_send_at - now).total_seconds() for i in eligible if i.next_send_at]
+    return Busy(max(min(waits, default=0), 0), tuple(i.pk for i in eligible))
 
 
-def _free(instance: WhatsAppInstance, campaign: Campaign, *, sent: bool) -> None:
-    """The number may send again: after the campaign's interval if it sent, else at once."""
-    pause = random.uniform(campaign.interval_min, campaign.interval_max) if sent else 0
-    WhatsAppInstance.objects.filter(pk=instance.pk).update(
-        next_send_at=timezone.now() + timedelta(seconds=pause)
-    )
-    if not sent:
+def _reserve(instance: WhatsAppInstance, now) -> bool:
+    """Mark the number busy if it is still as it was read (compare-and-swap on its
+    ``next_send_at``). A number another sender is reserving at this moment is passed over
+    (SKIP LOCKED) rather than waited for: it will not be free when that one commits."""
+    table = WhatsAppInstance._meta.db_table
+    skip_locked = "FOR UPDATE SKIP LOCKED" * connection.features.has_select_for_update_skip_locked
+
+    def moment(at):
+        return sql.value(WhatsAppInstance, "next_send_at", at)
+
+    values = {
+        "id": sql.value(WhatsAppInstance, "id", instance.pk),
+        "was": moment(instance.next_send_at),
+        "now": moment(now),
+        "busy_until": moment(now + timedelta(seconds=RESERVATION_SECONDS)),
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            UPDATE {table} SET next_send_at = %(busy_until)s, last_taken_at = %(now)s
+             WHERE id = (SELECT id FROM {table}
+                          WHERE id = %(id)s AND next_send_at IS NOT DISTINCT FROM %(was)s
+                          {skip_locked})
+            """,
+            values,
+        )
+        return cursor.rowcount == 1
+
+
+def _least_used_variation(campaign: Campaign) -> CampaignMessage:
+    return (
+        CampaignMessage.objects.filter(campaign=campaign).order_by("times_used", "order", "pk")
+    ).first()
+
+
+def _count_use(variation: CampaignMessage) -> None:
+    """The last statement of the claim's transaction, so that the variation's row (which every
+    sender of the campaign updates) stays locked only while that commits. Senders choosing at
+    the same moment may pick the same one; the counts stay exact and the next picks even out."""
+    CampaignMessage.objects.filter(pk=variation.pk).update(times_used=F("times_used") + 1)
+
+
+def _free(instance, campaign: Campaign, *, started, succeeded: bool = False) -> None:
+    """The number may send again: ``interval`` after the call that ``started`` (when it
+    began), or at once if nothing was sent (``started`` None)."""
+    fields = {"consecutive_errors": 0} if succeeded else {}
+    if started is None:
+        fields["next_send_at"] = timezone.now()
         health.uncount_sent(instance)
+    else:
+        interval = random.uniform(campaign.interval_min, campaign.interval_max)
+        fields["next_send_at"] = started + timedelta(seconds=interval + PACING_GUARD_SECONDS)
+    WhatsAppInstance.objects.filter(pk=instance.pk).update(**fields)
+    wakeups.freed(instance.pk)
 
 
 # --- One recipient -------------------------------------------------------------------------
@@ -161,17 +217,19 @@ def _running(campaign: Campaign) -> bool:
     return campaign.status == Campaign.Status.RUNNING
 
 
-def _wait_for_number(campaign: Campaign) -> WhatsAppInstance | None:
+def _take_when_free(campaign: Campaign, recipient: CampaignRecipient):
+    """Wait for a free number and claim the recipient with it: Taken, NoneLeft or Lost; None
+    when the campaign stopped or its window closed meanwhile."""
     while True:
-        if not _running(campaign) or not window.is_open(campaign, timezone.now()):
+        if not window.is_open(campaign, timezone.now()):
             return None
-        outcome = reserve(campaign)
-        if isinstance(outcome, Reserved):
-            return outcome.instance
-        if isinstance(outcome, NoneLeft):
-            _pause_for_want_of_numbers(campaign, outcome.reason)
+        since = wakeups.generation()
+        outcome = take(campaign, recipient)  # the claim in it checks that the campaign runs
+        if not isinstance(outcome, Busy):
+            return outcome
+        wakeups.wait(outcome.waiting_for, since, min(max(outcome.wait, 0.001), NAP_SECONDS))
+        if not _running(campaign):
             return None
-        time.sleep(min(max(outcome.wait, 0.001), NAP_SECONDS))
 
 
 def _pause_for_want_of_numbers(campaign: Campaign, reason: str) -> None:
@@ -180,44 +238,13 @@ def _pause_for_want_of_numbers(campaign: Campaign, reason: str) -> None:
         services.pause(campaign, reason=f"No WhatsApp number can send ({reason}).", automatic=True)
 
 
-def _pick_variation(campaign: Campaign) -> CampaignMessage:
-    # Row locks: the least used variation is chosen and counted by one sender at a time.
-    variation = (
-        CampaignMessage.objects.select_for_update()
-        .filter(campaign=campaign)
-        .order_by("times_used", "order", "pk")
-        .first()
-    )
-    CampaignMessage.objects.filter(pk=variation.pk).update(times_used=F("times_used") + 1)
-    return variation
-
-
-def _claim(recipient: CampaignRecipient, instance: WhatsAppInstance) -> CampaignMessage | None:
-    with transaction.atomic():
-        variation = _pick_variation(recipient.campaign)
-        claimed = transitions.move(
-            recipient,
-            (S.QUEUED,),
-            S.SENDING,
-            instance=instance,
-            variation=variation,
-            attempts=F("attempts") + 1,
-        )
-        if not claimed:
-            transaction.set_rollback(True)  # the variation was not used after all
-            return None
-    recipient.attempts = CampaignRecipient.objects.values_list("attempts", flat=True).get(
-        pk=recipient.pk
-    )
-    return variation
-
-
 def _skip_reason(recipient: CampaignRecipient) -> str:
-    """Why this recipient must not get the message now (checked at send time), or ""."""
-    opted_out = Contact.objects.filter(pk=recipient.contact_id).values_list("opted_out", flat=True)
-    if not opted_out:
+    """Why this recipient must not get the message (checked before waiting for a number), or
+    "". The claim checks opt-out again, at the last moment."""
+    contact = recipient.contact
+    if contact is None:
         return CampaignRecipient.SkipReason.CONTACT_DELETED
-    return CampaignRecipient.SkipReason.OPTED_OUT if opted_out[0] else ""
+    return CampaignRecipient.SkipReason.OPTED_OUT if contact.opted_out else ""
 
 
 def handle(tenant_id, campaign_id, recipient_id) -> None:
@@ -226,41 +253,51 @@ def handle(tenant_id, campaign_id, recipient_id) -> None:
         pk=recipient_id, tenant_id=tenant_id, campaign_id=campaign_id
     )
     campaign = recipient.campaign
+    numbers = None
     while recipient.status == S.QUEUED:
         if reason := _skip_reason(recipient):
             transitions.move(recipient, (S.QUEUED,), S.SKIPPED, skip_reason=reason)
             break
-        instance = _wait_for_number(campaign)
-        if instance is None:
+        outcome = _take_when_free(campaign, recipient)
+        if isinstance(outcome, NoneLeft):
+            _pause_for_want_of_numbers(campaign, outcome.reason)
+        if outcome is None or isinstance(outcome, NoneLeft):
             transitions.move(recipient, (S.QUEUED,), S.PENDING)  # waits for resume or window
             return
-        variation = _claim(recipient, instance)
-        if variation is None:
-            _free(instance, campaign, sent=False)
-            return  # someone else has it: a redelivery or a second consumer
-        if not _running(campaign) or _skip_reason(recipient):  # the last look before the call
-            _free(instance, campaign, sent=False)
-            transitions.move(recipient, (S.SENDING,), S.QUEUED)
+        if isinstance(outcome, Lost):
+            # Read again what the claim found changed: the loop decides with it.
+            recipient.refresh_from_db(fields=["status", "contact"])
+            if recipient.contact is not None:
+                recipient.contact.refresh_from_db(fields=["opted_out"])
+            if recipient.status == S.QUEUED and not _running(campaign):
+                transitions.move(recipient, (S.QUEUED,), S.PENDING)
+                return
             continue
-        _send(recipient, instance, variation)
-    dispatch.refill(campaign.pk)
+        numbers = outcome.numbers
+        _send(recipient, outcome.instance, outcome.variation)
+    dispatch.refill_when_room(campaign, numbers)
 
 
 # --- The call and its outcome --------------------------------------------------------------
 
 _clients = threading.local()
+CLIENT_SECONDS = 30  # how long a handler thread trusts the server it looked up for a tenant
 
 
 def _client(instance: WhatsAppInstance) -> evolution.EvolutionClient:
-    """One client per handler thread and server: its connection pool is reused."""
-    server = server_for(instance)
-    cache = getattr(_clients, "by_server", None)
+    """One client per handler thread and server, so its connection pool is reused; the
+    server is looked up again every CLIENT_SECONDS (it is one query per send otherwise)."""
+    cache = getattr(_clients, "by_owner", None)
     if cache is None:
-        cache = _clients.by_server = {}
-    key = (server.url, server.api_key)
-    if key not in cache:
-        cache[key] = evolution.EvolutionClient(server.url, server.api_key)
-    return cache[key]
+        cache = _clients.by_owner = {}
+    owner = (instance.server_id, instance.tenant_id)
+    server, client, expires = cache.get(owner, (None, None, 0.0))
+    if expires < time.monotonic():
+        found = server_for(instance)
+        if found != server:
+            server, client = found, evolution.EvolutionClient(found.url, found.api_key)
+        cache[owner] = (server, client, time.monotonic() + CLIENT_SECONDS)
+    return client
 
 
 def deliver(client, instance, phone: str, variation, text: str, *, delay=None):
@@ -300,16 +337,17 @@ def _send(recipient, instance, variation) -> None:
             tenant_tz=ZoneInfo(campaign.tenant.timezone),
         )
     except ValidationError as error:
-        _free(instance, campaign, sent=False)
+        _free(instance, campaign, started=None)
         transitions.move(recipient, (S.SENDING,), S.FAILED, last_error="; ".join(error.messages))
         return
+    started = timezone.now()
     try:
         delay = settings.CAMPAIGN_TYPING_MS if campaign.typing_presence else None
         sent = deliver(
             _client(instance), instance, recipient.contact.phone, variation, text, delay=delay
         )
     except evolution.NotOnWhatsApp as error:
-        _free(instance, campaign, sent=True)
+        _free(instance, campaign, started=started)
         transitions.move(
             recipient,
             (S.SENDING,),
@@ -318,24 +356,24 @@ def _send(recipient, instance, variation) -> None:
             last_error=str(error),
         )
     except evolution.ValidationError as error:
-        _free(instance, campaign, sent=True)
+        _free(instance, campaign, started=started)
         transitions.move(recipient, (S.SENDING,), S.FAILED, last_error=str(error))
     except evolution.Disconnected as error:
         # Certainly not sent: the number is closed. Another number may take the recipient.
-        _free(instance, campaign, sent=False)
+        _free(instance, campaign, started=None)
         instance_services.record_state(instance, ConnectionState.CLOSE, detail=str(error)[:255])
         transitions.move(recipient, (S.SENDING,), S.QUEUED, last_error=str(error))
     except evolution.Timeout as error:
         # Perhaps sent: only Evolution's echo can tell; the reconciler will look for it.
-        _free(instance, campaign, sent=True)
+        _free(instance, campaign, started=started)
         _note_error(instance)
         CampaignRecipient.objects.filter(pk=recipient.pk).update(last_error=str(error))
     except evolution.EvolutionError as error:  # server or network trouble, not sent
-        _free(instance, campaign, sent=False)
+        _free(instance, campaign, started=None)
         _note_error(instance)
         _retry_or_fail(recipient, str(error))
     else:
-        _free(instance, campaign, sent=True)
+        _free(instance, campaign, started=started, succeeded=True)
         record_sent(recipient, instance, sent.key_id, sent.remote_jid, text, sent.timestamp)
 
 
@@ -365,9 +403,14 @@ def _retry_or_fail(recipient: CampaignRecipient, error: str) -> None:
 def record_sent(recipient, instance, provider_id: str, remote_jid: str, text: str, when) -> None:
     """The recipient is sent, and the message appears in the contact's chat conversation."""
     with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # Not waiting for the disk here is safe: if PostgreSQL loses this commit in a
+            # crash, the recipient is still "sending" and the reconciler records it from the
+            # echo. (The claim before the call does wait: losing it could send twice.)
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit TO OFF")
         if not transitions.move(recipient, (S.SENDING,), S.SENT, provider_id=provider_id):
             return
-        WhatsAppInstance.objects.filter(pk=instance.pk).update(consecutive_errors=0)
         message = ingest.store_outbound(
             instance,
             events.MessageKey(id=provider_id, remote_jid=remote_jid, from_me=True),
@@ -408,11 +451,9 @@ def reconcile(now=None) -> int:
             )
         settled += 1
     # Queued but held by no consumer (its message was lost): pending again, for the next refill.
-    for campaign in Campaign.objects.filter(queued_count__gt=0):
+    for campaign in Campaign.objects.with_counts().filter(queued_count__gt=0):
         held_for = settings.CAMPAIGN_RECONCILE_AFTER_SECONDS + 2 * campaign.interval_max
         lost = campaign.recipients.filter(queued_at__lt=now - timedelta(seconds=held_for))
-        # move_all takes the campaign's lock before the rows (a deadlock with a claiming
-        # consumer otherwise, seen in the campaign_send bench's fault run).
         settled += transitions.move_all(campaign, lost, S.QUEUED, S.PENDING)
     return settled
 

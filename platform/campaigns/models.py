@@ -11,6 +11,15 @@ from django.utils.translation import gettext_lazy as _
 from tenancy.models import TenantOwned, TenantQuerySet
 
 
+class CampaignQuerySet(TenantQuerySet):
+    def with_counts(self):
+        """Each campaign with ``<status>_count`` for every recipient status and ``total``,
+        exact at the moment of the query (see campaigns.counters)."""
+        from campaigns import counters
+
+        return counters.annotate(self)
+
+
 class Campaign(TenantOwned):
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
@@ -27,7 +36,7 @@ class Campaign(TenantOwned):
 
     visibility_department_field = "department"
     visibility_owner_field = "created_by"
-    objects = TenantQuerySet.as_manager()
+    objects = CampaignQuerySet.as_manager()
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     name = models.CharField(_("name"), max_length=150)
@@ -53,15 +62,6 @@ class Campaign(TenantOwned):
     )
     rotation = models.CharField(
         _("rotation"), max_length=16, choices=Rotation.choices, default=Rotation.ROUND_ROBIN
-    )
-    # Round robin's position: the instance used last.
-    last_instance = models.ForeignKey(
-        "whatsapp.WhatsAppInstance",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        editable=False,
     )
     interval_min = models.PositiveIntegerField(
         _("minimum interval (s)"),
@@ -122,16 +122,17 @@ class Campaign(TenantOwned):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
-    # One counter per recipient status, moved in the transaction that moves a recipient.
-    pending_count = models.PositiveIntegerField(_("pending"), default=0, editable=False)
-    queued_count = models.PositiveIntegerField(_("queued"), default=0, editable=False)
-    sending_count = models.PositiveIntegerField(_("sending"), default=0, editable=False)
-    sent_count = models.PositiveIntegerField(_("sent"), default=0, editable=False)
-    delivered_count = models.PositiveIntegerField(_("delivered"), default=0, editable=False)
-    read_count = models.PositiveIntegerField(_("read"), default=0, editable=False)
-    replied_count = models.PositiveIntegerField(_("replied"), default=0, editable=False)
-    failed_count = models.PositiveIntegerField(_("failed"), default=0, editable=False)
-    skipped_count = models.PositiveIntegerField(_("skipped"), default=0, editable=False)
+    # Per recipient status, the count up to the last fold; the moves since then are
+    # CampaignCounterMove rows. Read the counts with ``with_counts()`` (see campaigns.counters).
+    folded_pending = models.IntegerField(default=0, editable=False)
+    folded_queued = models.IntegerField(default=0, editable=False)
+    folded_sending = models.IntegerField(default=0, editable=False)
+    folded_sent = models.IntegerField(default=0, editable=False)
+    folded_delivered = models.IntegerField(default=0, editable=False)
+    folded_read = models.IntegerField(default=0, editable=False)
+    folded_replied = models.IntegerField(default=0, editable=False)
+    folded_failed = models.IntegerField(default=0, editable=False)
+    folded_skipped = models.IntegerField(default=0, editable=False)
 
     class Meta:
         verbose_name = _("campaign")
@@ -162,9 +163,11 @@ class Campaign(TenantOwned):
         if not isinstance(days, list) or any(d not in range(7) for d in days):
             raise ValidationError({"window_days": _("Weekdays are numbers from 0 to 6.")})
 
-    @property
-    def total(self) -> int:
-        return sum(getattr(self, f"{status}_count") for status in CampaignRecipient.Status.values)
+    def counts(self) -> dict[str, int]:
+        """Recipients per status, exact now (one query)."""
+        from campaigns import counters
+
+        return counters.of(self.pk)
 
 
 class CampaignMessage(TenantOwned):
@@ -318,3 +321,18 @@ class CampaignEvent(TenantOwned):
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.at:%Y-%m-%d %H:%M}"
+
+
+class CampaignCounterMove(models.Model):
+    """Recipients that moved between two statuses, not yet folded into their campaign's
+    counters (campaigns.counters). Internal bookkeeping: never shown, reached only through its
+    campaign, so it carries no tenant of its own."""
+
+    id = models.BigAutoField(primary_key=True)
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+")
+    from_status = models.CharField(max_length=16, blank=True)  # "" for recipients added
+    to_status = models.CharField(max_length=16)
+    rows = models.IntegerField()
+
+    def __str__(self):
+        return f"{self.from_status or '+'} → {self.to_status}: {self.rows}"

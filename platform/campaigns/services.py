@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from campaigns import dispatch, live
-from campaigns.models import Campaign, CampaignEvent
+from campaigns.models import Campaign, CampaignEvent, CampaignRecipient
 from tenancy.limits import Resource, lock_tenant, require_capacity, require_product
 from tenancy.models import Product
 
@@ -94,7 +94,7 @@ def start(campaign: Campaign, *, by=None) -> int:
     log(campaign, Kind.STARTED, by=by)
     transaction.on_commit(lambda: dispatch.refill(campaign.pk))
     campaign.refresh_from_db()
-    return campaign.total
+    return campaign.counts()["total"]
 
 
 @transaction.atomic
@@ -135,7 +135,8 @@ def complete_if_done(campaign_id) -> bool:
     """Mark a running campaign completed once no recipient waits or is being sent."""
     with transaction.atomic():
         campaign = Campaign.objects.select_for_update().get(pk=campaign_id)
-        unfinished = campaign.pending_count + campaign.queued_count + campaign.sending_count
+        counts = campaign.counts()
+        unfinished = counts["pending"] + counts["queued"] + counts["sending"]
         if campaign.status != S.RUNNING or unfinished:
             return False
         Campaign.objects.filter(pk=campaign.pk).update(
@@ -154,10 +155,9 @@ def duplicate(campaign: Campaign, *, by=None) -> Campaign:
     copy.name = _("%(name)s (copy)") % {"name": campaign.name}
     copy.status, copy.status_reason, copy.auto_paused = S.DRAFT, "", False
     copy.created_by = by
-    copy.started_at = copy.finished_at = copy.scheduled_at = copy.last_instance = None
-    for status in ("pending", "queued", "sending", "sent", "delivered", "read", "replied"):
-        setattr(copy, f"{status}_count", 0)
-    copy.failed_count = copy.skipped_count = 0
+    copy.started_at = copy.finished_at = copy.scheduled_at = None
+    for status in CampaignRecipient.Status.values:
+        setattr(copy, f"folded_{status}", 0)
     copy.save(force_insert=True)
     copy.instances.set(campaign.instances.all())
     copy.audience_tags.set(campaign.audience_tags.all())

@@ -1,20 +1,22 @@
 """Recipient status changes: the only code that writes ``CampaignRecipient.status``.
 
-Every change is a compare-and-swap on the row (it only happens from the statuses the caller
+Every change is a compare-and-swap on the rows (it only happens from the statuses the caller
 names), and the campaign's counters move in the same transaction by exactly the rows that
-changed, so ``<status>_count`` always equals the number of recipients in that status and is
-never recounted.
+changed (``campaigns.counters``), so the counts always equal the recipients in each status and
+are never recounted. No change locks the campaign's row.
 """
 
 from collections.abc import Iterable
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from campaigns import live
-from campaigns.models import Campaign, CampaignRecipient
+from alrea import sql
+from campaigns import counters
+from campaigns.models import Campaign, CampaignMessage, CampaignRecipient
+from contacts.models import Contact
 
 S = CampaignRecipient.Status
 STAMP = {
@@ -32,32 +34,9 @@ FUNNEL = (S.SENT, S.DELIVERED, S.READ, S.REPLIED)
 FINAL = (*FUNNEL, S.FAILED, S.SKIPPED)
 
 
-def _count(name: str) -> str:
-    return f"{name}_count"
-
-
-def _move_counters(campaign_id, moves: dict[tuple[str, str], int]) -> None:
-    deltas: dict[str, int] = {}
-    for (old, new), rows in moves.items():
-        deltas[old] = deltas.get(old, 0) - rows
-        deltas[new] = deltas.get(new, 0) + rows
-    changes = {
-        _count(status): F(_count(status)) + delta for status, delta in deltas.items() if delta
-    }
-    if changes:
-        Campaign.objects.filter(pk=campaign_id).update(**changes)
-        live.changed(campaign_id)
-
-
 def added_pending(campaign_id, rows: int) -> None:
     """``rows`` recipients were just inserted as pending; call it in the inserting transaction."""
-    if rows:
-        Campaign.objects.filter(pk=campaign_id).update(pending_count=F("pending_count") + rows)
-        live.changed(campaign_id)
-
-
-def _lock_campaign(campaign_id) -> None:
-    Campaign.objects.select_for_update().filter(pk=campaign_id).values_list("pk").first()
+    counters.record(campaign_id, {("", S.PENDING): rows})
 
 
 def move(recipient: CampaignRecipient, allowed_from: Iterable[str], to: str, **fields) -> bool:
@@ -65,27 +44,65 @@ def move(recipient: CampaignRecipient, allowed_from: Iterable[str], to: str, **f
 
     ``recipient`` is updated in memory when it moves. Other fields to set go in ``fields``.
     """
+    allowed_from = tuple(allowed_from)
+    fields = {"status": to, **fields}
+    if stamp := STAMP.get(to):
+        fields.setdefault(stamp, timezone.now())
+    rows = CampaignRecipient.objects.filter(pk=recipient.pk)
     with transaction.atomic():
-        # Lock order, everywhere: campaign, then recipients, then instances (see engine.py).
-        _lock_campaign(recipient.campaign_id)
-        # Row lock: two consumers, or a consumer and a webhook, decide one after the other.
-        current = (
-            CampaignRecipient.objects.select_for_update()
-            .values_list("status", flat=True)
-            .get(pk=recipient.pk)
-        )
-        if current not in allowed_from:
-            recipient.status = current
+        if len(allowed_from) == 1:
+            current = allowed_from[0]
+            moved = rows.filter(status=current).update(**fields)
+        else:
+            # Row lock: two consumers, or a consumer and a webhook, decide one after the other.
+            current = rows.select_for_update().values_list("status", flat=True).get()
+            moved = current in allowed_from and rows.update(**fields)
+        if not moved:
+            recipient.status = rows.values_list("status", flat=True).get()
             return False
-        now = timezone.now()
-        fields = {"status": to, **fields}
-        if stamp := STAMP.get(to):
-            fields.setdefault(stamp, now)
-        CampaignRecipient.objects.filter(pk=recipient.pk).update(**fields)
-        _move_counters(recipient.campaign_id, {(current, to): 1})
+        counters.record(recipient.campaign_id, {(current, to): 1})
     for name, value in fields.items():
         setattr(recipient, name, value)
     return True
+
+
+def claim(recipient: CampaignRecipient, instance_id, variation: CampaignMessage) -> int | None:
+    """queued → sending for ``instance_id``, but only while the campaign runs and the contact
+    has not opted out: this compare-and-swap is the last look before the message goes out.
+    Returns the recipient's attempts, or None if it did not move."""
+    with connection.cursor() as cursor:
+        # Plain SQL: the status test must be on the updated row itself, where PostgreSQL
+        # re-checks it after waiting for a concurrent change; a join would be checked on the
+        # snapshot.
+        cursor.execute(
+            f"""
+            UPDATE {CampaignRecipient._meta.db_table} AS r
+               SET status = %(sending)s, claimed_at = %(now)s, instance_id = %(instance)s,
+                   variation_id = %(variation)s, attempts = r.attempts + 1
+             WHERE r.id = %(id)s AND r.status = %(queued)s
+               AND EXISTS (SELECT 1 FROM {Campaign._meta.db_table} AS c
+                            WHERE c.id = r.campaign_id AND c.status = %(running)s)
+               AND EXISTS (SELECT 1 FROM {Contact._meta.db_table} AS k
+                            WHERE k.id = r.contact_id AND NOT k.opted_out)
+            RETURNING attempts
+            """,
+            {
+                "sending": S.SENDING,
+                "queued": S.QUEUED,
+                "running": Campaign.Status.RUNNING,
+                "now": sql.value(CampaignRecipient, "claimed_at", timezone.now()),
+                "instance": sql.value(CampaignRecipient, "instance", instance_id),
+                "variation": sql.value(CampaignRecipient, "variation", variation.pk),
+                "id": sql.value(CampaignRecipient, "id", recipient.pk),
+            },
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    counters.record(recipient.campaign_id, {(S.QUEUED, S.SENDING): 1})
+    recipient.status, recipient.attempts = S.SENDING, row[0]
+    recipient.instance_id, recipient.variation = instance_id, variation
+    return row[0]
 
 
 def move_all(campaign: Campaign, rows, old: str, new: str, **fields) -> int:
@@ -94,9 +111,8 @@ def move_all(campaign: Campaign, rows, old: str, new: str, **fields) -> int:
     if stamp:
         fields.setdefault(stamp, timezone.now())
     with transaction.atomic():
-        _lock_campaign(campaign.pk)  # the lock order: campaign before its recipients
         moved = rows.filter(campaign=campaign, status=old).update(status=new, **fields)
-        _move_counters(campaign.pk, {(old, new): moved})
+        counters.record(campaign.pk, {(old, new): moved})
     return moved
 
 

@@ -7,14 +7,17 @@ errors take points away.
 
 from zoneinfo import ZoneInfo
 
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from alrea import sql
 from whatsapp.models import ConnectionState, InstanceDailyStats, WhatsAppInstance
 
 COUNTERS = ("sent", "delivered", "read", "failed")
 # Below this many messages a ratio says little: one failure of two is not a 50% failure rate.
 MIN_SAMPLE = 20
+RESCORE_EVERY_SENDS = 10
 
 
 def score(*, state: str, consecutive_errors: int, stats: InstanceDailyStats | None) -> int:
@@ -36,19 +39,43 @@ def todays_stats(instance: WhatsAppInstance) -> InstanceDailyStats | None:
     return InstanceDailyStats.objects.filter(instance=instance, day=today(instance)).first()
 
 
-def count(instance: WhatsAppInstance, **deltas: int) -> None:
-    """Add to today's counters (e.g. ``count(instance, delivered=1)``) and re-score."""
+def count(instance: WhatsAppInstance, **deltas: int) -> int:
+    """Add to today's counters (e.g. ``count(instance, delivered=1)``); returns today's sent.
+
+    One upsert, so the row is locked only until the caller commits; the score is worked out
+    after the commit (it reads the instance row, which senders lock while reserving it). A
+    send alone re-scores only every ``RESCORE_EVERY_SENDS``: receipts re-score anyway, and a
+    number whose messages stop being delivered still loses points within a few sends.
+    """
     unknown = set(deltas) - set(COUNTERS)
     if unknown:
         raise ValueError(f"unknown counters {sorted(unknown)}")
-    stats, _created = InstanceDailyStats.objects.get_or_create(
-        instance=instance, day=today(instance), defaults={"tenant_id": instance.tenant_id}
+    values = {name: deltas.get(name, 0) for name in COUNTERS}
+    values.update(
+        tenant=sql.value(InstanceDailyStats, "tenant", instance.tenant_id),
+        instance=sql.value(InstanceDailyStats, "instance", instance.pk),
+        day=sql.value(InstanceDailyStats, "day", today(instance)),
     )
-    InstanceDailyStats.objects.filter(pk=stats.pk).update(
-        **{name: F(name) + value for name, value in deltas.items()}
-    )
-    stats.refresh_from_db()
-    rescore(instance, stats)
+    table = InstanceDailyStats._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            INSERT INTO {table} (tenant_id, instance_id, day, sent, delivered, read, failed)
+            VALUES (%(tenant)s, %(instance)s, %(day)s,
+                    %(sent)s, %(delivered)s, %(read)s, %(failed)s)
+            ON CONFLICT (instance_id, day) DO UPDATE SET
+                sent = {table}.sent + EXCLUDED.sent,
+                delivered = {table}.delivered + EXCLUDED.delivered,
+                read = {table}.read + EXCLUDED.read,
+                failed = {table}.failed + EXCLUDED.failed
+            RETURNING sent
+            """,
+            values,
+        )
+        sent = cursor.fetchone()[0]
+    if set(deltas) != {"sent"} or sent % RESCORE_EVERY_SENDS == 0:
+        transaction.on_commit(lambda: rescore(instance))
+    return sent
 
 
 def uncount_sent(instance: WhatsAppInstance) -> None:

@@ -241,17 +241,28 @@ PROCESS_BATCH = 200
 
 
 def process_pending(limit: int = PROCESS_BATCH) -> int:
-    """Apply up to ``limit`` received events, oldest first; returns how many were taken."""
-    with transaction.atomic():
-        rows = list(
-            WebhookEvent.objects.filter(status=Status.RECEIVED)
-            .select_related("instance__tenant")
-            .order_by("received_at")
-            .select_for_update(skip_locked=True, of=("self",))[:limit]
-        )
-        for row in rows:
+    """Apply up to ``limit`` received events, oldest first; returns how many were taken.
+
+    Each event in a transaction of its own: a batch in one transaction held every row it
+    touched (a campaign's recipients, a number's daily counters) until its end, and the
+    campaign senders that needed those rows waited for the whole batch.
+    """
+    received = (
+        WebhookEvent.objects.filter(status=Status.RECEIVED)
+        .select_related("instance__tenant")
+        .order_by("received_at")
+        # Row lock, skipping rows another worker holds: each event is applied by one worker.
+        .select_for_update(skip_locked=True, of=("self",))
+    )
+    taken = 0
+    while taken < limit:
+        with transaction.atomic():
+            row = received.first()
+            if row is None:
+                break
             _process(row)
-    return len(rows)
+        taken += 1
+    return taken
 
 
 def _process(row: WebhookEvent) -> None:

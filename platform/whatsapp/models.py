@@ -127,6 +127,8 @@ class WhatsAppInstance(TenantOwned):
     consecutive_errors = models.PositiveIntegerField(_("consecutive send errors"), default=0)
     # Campaign pacing: the earliest moment this number may send its next campaign message.
     next_send_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # When a campaign last took it: round robin takes the number that waited longest.
+    last_taken_at = models.DateTimeField(null=True, blank=True, editable=False)
     health_score = models.PositiveSmallIntegerField(_("health"), default=100)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)

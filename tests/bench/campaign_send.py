@@ -327,8 +327,8 @@ def make_campaign(tenant, name, numbers, tag, *, interval=(0, 0)) -> Campaign:
 
 
 def unfinished(campaign: Campaign) -> int:
-    campaign.refresh_from_db(fields=["pending_count", "queued_count", "sending_count", "status"])
-    return campaign.pending_count + campaign.queued_count + campaign.sending_count
+    counts = campaign.counts()
+    return counts["pending"] + counts["queued"] + counts["sending"]
 
 
 def check_counters(campaign: Campaign) -> dict:
@@ -337,7 +337,7 @@ def check_counters(campaign: Campaign) -> dict:
     rows = dict(
         campaign.recipients.values_list("status").annotate(n=Count("pk")).values_list("status", "n")
     )
-    counters = {status: getattr(campaign, f"{status}_count") for status in S.values}
+    counters = campaign.counts()
     return {
         "rows_by_status": rows,
         "counters_equal_rows": all(counters[s] == rows.get(s, 0) for s in S.values),

@@ -36,7 +36,7 @@ def test_ana_adds_the_new_reachable_contacts_and_is_told_how_many(
 ):
     already = make_contact(name="Already")
     CampaignRecipient.objects.create(tenant=cast.acme, campaign=campaign, contact=already)
-    Campaign.objects.filter(pk=campaign.pk).update(pending_count=1)
+    Campaign.objects.filter(pk=campaign.pk).update(folded_pending=1)
     chosen = [already, make_contact(name="New 1"), make_contact(name="New 2")]
     chosen.append(make_contact(name="Opted out", opted_out=True))
     make_contact(name="Not selected")
@@ -47,7 +47,7 @@ def test_ana_adds_the_new_reachable_contacts_and_is_told_how_many(
     assert [m.message for m in get_messages(response.wsgi_request)] == ["2 contacts added."]
     assert recipients(campaign) == ["Already", "New 1", "New 2"]
     campaign.refresh_from_db()
-    assert (campaign.pending_count, campaign.total) == (3, 3)
+    assert (campaign.counts()["pending"], campaign.counts()["total"]) == (3, 3)
     event = campaign.events.get()
     assert (event.kind, event.actor) == ("recipients_added", cast.ana)
 
@@ -127,5 +127,5 @@ def test_a_running_campaign_queues_the_added_contacts_for_sending(
 
     campaign.refresh_from_db()
     # The refill filled the pipeline of its one number; the rest waits its turn.
-    assert campaign.queued_count == settings.CAMPAIGN_IN_FLIGHT_PER_NUMBER
-    assert campaign.pending_count == 1
+    assert campaign.counts()["queued"] == settings.CAMPAIGN_IN_FLIGHT_PER_NUMBER
+    assert campaign.counts()["pending"] == 1

@@ -27,7 +27,7 @@ def test_admins_and_managers_create_a_draft_campaign_from_selected_contacts(
     assert (campaign.tenant, campaign.created_by, campaign.status) == (cast.acme, user, "draft")
     names = CampaignRecipient.objects.filter(campaign=campaign).values_list("contact__name")
     assert sorted(name for (name,) in names) == ["One", "Two"]
-    assert campaign.pending_count == 2
+    assert campaign.counts()["pending"] == 2
 
 
 def test_selecting_across_the_filtered_changelist(cast, login, make_contact):

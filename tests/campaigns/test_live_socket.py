@@ -210,4 +210,4 @@ def test_a_dead_channel_layer_never_breaks_a_transition(
             time.sleep(0.05)
     assert "live campaign push failed" in caplog.text
     campaign.refresh_from_db()
-    assert (campaign.failed_count, campaign.pending_count) == (1, 0)
+    assert (campaign.counts()["failed"], campaign.counts()["pending"]) == (1, 0)

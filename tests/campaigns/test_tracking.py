@@ -28,8 +28,7 @@ CUSTOMER_PHONE = "+5511987654321"  # p.CUSTOMER
 
 
 def counters(campaign) -> dict:
-    campaign.refresh_from_db()
-    return {s: getattr(campaign, f"{s}_count") for s in R.values if getattr(campaign, f"{s}_count")}
+    return {s: n for s, n in campaign.counts().items() if n and s != "total"}
 
 
 def assert_counters_match_rows(campaign):
@@ -71,7 +70,7 @@ def sent_to(acme_instance):
             sent_at=sent_at,
         )
         Campaign.objects.filter(pk=campaign.pk).update(
-            **{f"{status}_count": F(f"{status}_count") + 1}
+            **{f"folded_{status}": F(f"folded_{status}") + 1}
         )
         conversation, _created = Conversation.objects.get_or_create(
             tenant=campaign.tenant,

@@ -5,8 +5,10 @@ import os
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from alrea.workers import keep_database_connections
 from bus.errors import BusUnavailable, NoHandler
 from bus.queues import Queue
+from campaigns import wakeups
 
 
 class Command(BaseCommand):
@@ -52,6 +54,9 @@ class Command(BaseCommand):
         except NoHandler as exc:
             raise CommandError(str(exc)) from None
 
+        keep_database_connections()
+        if Queue.CAMPAIGN_SEND in selected:
+            wakeups.listen()
         runner = Runner(selected, prefetch=prefetch, drain_timeout=drain_timeout)
         try:
             abandoned = asyncio.run(serve(runner))

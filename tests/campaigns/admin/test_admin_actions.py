@@ -22,7 +22,7 @@ def test_start_materialises_the_audience_and_runs(cast, login, ready):
     ready.refresh_from_db()
     assert ready.status == S.RUNNING
     assert CampaignRecipient.objects.filter(campaign=ready).count() == 3
-    assert ready.pending_count == 3 and ready.total == 3
+    assert ready.counts()["pending"] == 3 and ready.counts()["total"] == 3
     assert "The campaign started." in shown_messages(response)
     assert ready.events.get().kind == CampaignEvent.Kind.STARTED
     assert ready.events.get().actor == cast.ana

@@ -85,7 +85,10 @@ def test_two_consumers_and_a_kill_send_each_recipient_exactly_once(
 
     def finished():
         promo.refresh_from_db()
-        return promo.sending_count == 0 and promo.pending_count + promo.queued_count == 0
+        return (
+            promo.counts()["sending"] == 0
+            and promo.counts()["pending"] + promo.counts()["queued"] == 0
+        )
 
     # What the killed consumer held is redelivered to the other one; a recipient it had
     # claimed stays "sending" until the reconciler settles it (made impatient here).
@@ -95,7 +98,11 @@ def test_two_consumers_and_a_kill_send_each_recipient_exactly_once(
         time.sleep(1.5)
         engine.reconcile()
         dispatch.tick()
-    assert finished(), (promo.pending_count, promo.queued_count, promo.sending_count)
+    assert finished(), (
+        promo.counts()["pending"],
+        promo.counts()["queued"],
+        promo.counts()["sending"],
+    )
     assert second.poll() is None
 
     sent = simulator.control.sent()
@@ -104,4 +111,4 @@ def test_two_consumers_and_a_kill_send_each_recipient_exactly_once(
     statuses = set(promo.recipients.values_list("status", flat=True))
     assert statuses == {CampaignRecipient.Status.SENT}
     promo.refresh_from_db()
-    assert promo.sent_count == 40 and promo.status == Campaign.Status.COMPLETED
+    assert promo.counts()["sent"] == 40 and promo.status == Campaign.Status.COMPLETED

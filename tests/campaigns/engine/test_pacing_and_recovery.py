@@ -22,14 +22,16 @@ def test_a_number_is_busy_until_its_interval_after_the_last_send(
     vendas = number("Vendas", "5511900001111")
     promo = campaign([vendas], audience(2), interval_min=30, interval_max=40)
     dispatch.refill(promo.pk)
-    first = promo.recipients.filter(status="queued").first()
+    first, second = promo.recipients.filter(status="queued").order_by("pk")
     engine.handle(promo.tenant_id, promo.pk, first.pk)
     vendas.refresh_from_db()
     wait = (vendas.next_send_at - timezone.now()).total_seconds()
     assert 29 <= wait <= 40
 
-    outcome = engine.reserve(promo)
+    outcome = engine.take(promo, second)
     assert isinstance(outcome, engine.Busy) and 29 <= outcome.wait <= 40
+    second.refresh_from_db()
+    assert second.status == S.QUEUED
 
 
 def test_while_one_number_waits_another_sends(number, audience, campaign, simulator):
@@ -38,15 +40,16 @@ def test_while_one_number_waits_another_sends(number, audience, campaign, simula
         next_send_at=timezone.now() + timedelta(minutes=5)
     )
     promo = campaign([slow, free], audience(1))
-    outcome = engine.reserve(promo)
-    assert isinstance(outcome, engine.Reserved) and outcome.instance == free
+    dispatch.refill(promo.pk)
+    outcome = engine.take(promo, promo.recipients.get())
+    assert isinstance(outcome, engine.Taken) and outcome.instance == free
 
 
 def _claim_and_die(promo, instance):
     """What a consumer killed after claiming leaves: the recipient in "sending"."""
     dispatch.refill(promo.pk)
     recipient = promo.recipients.get(status="queued")
-    engine._claim(recipient, instance)
+    assert engine.take(promo, recipient).instance == instance
     CampaignRecipient.objects.filter(pk=recipient.pk).update(
         claimed_at=timezone.now() - timedelta(minutes=10)
     )
@@ -89,7 +92,7 @@ def test_a_send_that_happened_before_the_crash_is_recorded_from_its_echo(
     recipient.refresh_from_db()
     assert (recipient.status, recipient.provider_id) == (S.SENT, echo["data"]["key"]["id"])
     promo.refresh_from_db()
-    assert (promo.sent_count, promo.sending_count) == (1, 0)
+    assert (promo.counts()["sent"], promo.counts()["sending"]) == (1, 0)
     run(promo)
     assert not simulator.control.sent(vendas.evolution_name)  # never sent a second time
     assert WebhookEvent.objects.get(event="send.message").status == "processed"

@@ -11,6 +11,7 @@ import time
 from django.core.management.base import BaseCommand
 from django.db import DatabaseError, connection
 
+from alrea.workers import keep_database_connections
 from whatsapp import inbound
 
 logger = logging.getLogger(__name__)
@@ -34,6 +35,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, batch, idle_seconds, once, **options):
         self.running = True
+        keep_database_connections()
         signal.signal(signal.SIGTERM, self._stop)
         signal.signal(signal.SIGINT, self._stop)
         self.stdout.write(f"Processing webhook events (batch {batch}).")
