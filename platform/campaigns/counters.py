@@ -20,6 +20,7 @@ from django.db import connection, transaction
 from django.db.models import Case, F, IntegerField, OuterRef, Q, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce
 
+from alrea import sql
 from campaigns import live
 from campaigns.models import Campaign, CampaignCounterMove, CampaignRecipient
 
@@ -93,7 +94,7 @@ OF_SQL = _of_sql()  # built once: the senders read one campaign's counts every f
 def of(campaign_id) -> dict[str, int]:
     """Recipients per status of one campaign, and ``total``, in one statement."""
     with connection.cursor() as cursor:
-        cursor.execute(OF_SQL, [campaign_id])
+        cursor.execute(OF_SQL, [sql.value(Campaign, "id", campaign_id)])
         row = cursor.fetchone()
     if row is None:
         raise Campaign.DoesNotExist(campaign_id)
