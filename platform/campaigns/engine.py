@@ -137,13 +137,13 @@ def take(campaign: Campaign, recipient: CampaignRecipient):
         return NoneLeft(detail or "no WhatsApp number chosen")
     now = timezone.now()
     free = [i for i in eligible if i.next_send_at is None or i.next_send_at <= now]
+    variation = _least_used_variation(campaign) if free else None  # chosen before a number is held
     for instance in _by_rotation(campaign, free):
         with transaction.atomic():
             if not _reserve(instance, now):
                 continue  # another sender has it: the next free number is tried
             # Counted now, in the reservation: the daily limit holds under concurrency.
             health.count(instance, sent=1)
-            variation = _least_used_variation(campaign)
             if transitions.claim(recipient, instance.pk, variation) is None:
                 transaction.set_rollback(True)  # the number was not used after all
                 return Lost()
