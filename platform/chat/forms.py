@@ -29,14 +29,14 @@ class TransferForm(forms.Form):
         queryset=Department.objects.none(),
         required=False,
         widget=UnfoldAdminSelectWidget,
-        help_text=_("Empty: stays in its department."),
+        empty_label=_("(same department)"),
     )
     agent = PersonChoiceField(
         label=_("agent"),
         queryset=User.objects.none(),
         required=False,
         widget=UnfoldAdminSelectWidget,
-        help_text=_("Empty: waits in the department's queue."),
+        empty_label=_("(nobody: the department's queue)"),
     )
     reason = forms.CharField(
         label=_("reason"),

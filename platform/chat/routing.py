@@ -34,6 +34,8 @@ CLAIM, ASSIGN, TRANSFER, CLOSE, REOPEN = "claim", "assign", "transfer", "close",
 
 def _role_allows(action: str, user, conversation: Conversation) -> bool:
     """The role rule; whether the user sees the conversation at all is visible_to's call."""
+    if action == CLAIM and user.tenant_id != conversation.tenant_id:
+        return False  # platform staff support a company; they do not take its conversations
     if user.is_superuser or user.role == Role.ADMIN:
         return True
     if action == ASSIGN:

@@ -211,3 +211,11 @@ def test_available_actions_follow_role_and_state(cast, conversations, sales):
     assert routing.available_actions(cast.ana, chat) == {"assign", "transfer", "close"}
     chat = routing.close(chat, by=cast.ana)
     assert routing.available_actions(cast.alice, chat) == {"reopen"}
+
+
+def test_platform_staff_may_route_but_not_claim(cast, conversations):
+    chat = conversations["sales"]
+    assert routing.available_actions(cast.staff, chat) == {"assign", "transfer", "close"}
+    with pytest.raises(PermissionDenied):
+        routing.claim(chat, by=cast.staff)
+    assert routing.assign(chat, cast.alice, by=cast.staff).assigned_to == cast.alice
