@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "chat",
     "campaigns",
     "bus",
+    "media",
     "consumers",
     "admin_ext",
 ]
@@ -257,24 +258,29 @@ MEDIA_URL = "/media/"
 STATIC_ROOT = Path(env.str("STATIC_ROOT", str(VAR_DIR / "static")))
 STATIC_URL = "/static/"
 S3_BUCKET = env.str("S3_BUCKET")
+# The S3Storage options; media/storage.py builds its S3 backend from them (None: no S3).
+MEDIA_S3 = None
 if S3_BUCKET:
-    _media_storage = {
-        "BACKEND": "storages.backends.s3.S3Storage",
-        "OPTIONS": {
-            "bucket_name": S3_BUCKET,
-            "endpoint_url": env.url("S3_ENDPOINT_URL", ("http", "https")),
-            "access_key": env.str("S3_ACCESS_KEY_ID", required=True),
-            "secret_key": env.str("S3_SECRET_ACCESS_KEY", required=True),
-            "region_name": env.str("S3_REGION", "us-east-1"),
-            "signature_version": "s3v4",  # presigned URLs must match what AWS checks
-            "default_acl": None,
-            "querystring_auth": True,
-            "querystring_expire": env.int("S3_URL_EXPIRE_SECONDS", 3600, min_value=60),
-            "file_overwrite": False,
-        },
+    MEDIA_S3 = {
+        "bucket_name": S3_BUCKET,
+        "endpoint_url": env.url("S3_ENDPOINT_URL", ("http", "https")),
+        "access_key": env.str("S3_ACCESS_KEY_ID", required=True),
+        "secret_key": env.str("S3_SECRET_ACCESS_KEY", required=True),
+        "region_name": env.str("S3_REGION", "us-east-1"),
+        "signature_version": "s3v4",  # presigned URLs must match what AWS checks
+        "default_acl": None,
+        "querystring_auth": True,
+        # Browsers get signed URLs only through the media views: short-lived on purpose.
+        "querystring_expire": env.int("S3_URL_EXPIRE_SECONDS", 300, min_value=30),
+        "file_overwrite": False,
     }
+    _media_storage = {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": MEDIA_S3}
 else:
     _media_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+# Inbound media larger than this is not downloaded (the attachment fails with the reason).
+MEDIA_MAX_DOWNLOAD_BYTES = env.int("MEDIA_MAX_DOWNLOAD_BYTES", 100 * 1024 * 1024, min_value=1024)
+# A profile picture larger than this is not cached.
+PROFILE_PICTURE_MAX_BYTES = env.int("PROFILE_PICTURE_MAX_BYTES", 1024 * 1024, min_value=1024)
 STORAGES = {
     "default": _media_storage,
     "staticfiles": {

@@ -245,6 +245,10 @@ class Attachment(TenantOwned):
         READY = "ready", _("Ready")
         FAILED = "failed", _("Failed")
 
+    class Storage(models.TextChoices):
+        FILESYSTEM = "filesystem", _("Server disk")
+        S3 = "s3", _("S3")
+
     visibility_department_field = "message__conversation__department"
     visibility_owner_field = "message__conversation__assigned_to"
     objects = ChatQuerySet.as_manager()
@@ -261,6 +265,9 @@ class Attachment(TenantOwned):
     status = models.CharField(
         _("status"), max_length=16, choices=Status.choices, default=Status.PENDING
     )
+    # Where the file is (media.storage): files stored before S3 was configured stay readable on
+    # the disk until media.migrate_s3 moves them. Empty until it is stored.
+    storage = models.CharField(_("stored in"), max_length=16, choices=Storage.choices, blank=True)
     storage_key = models.CharField(_("storage key"), max_length=500, blank=True)
     thumbnail_key = models.CharField(_("thumbnail key"), max_length=500, blank=True)
     error = models.TextField(_("error"), blank=True)

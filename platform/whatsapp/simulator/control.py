@@ -4,10 +4,10 @@ import functools
 import re
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from . import jids, lifecycle
+from . import jids, lifecycle, media
 from .routes_chat import PRESENCES
 from .routing import is_global_key, json_body, state_of
 
@@ -130,7 +130,16 @@ async def presence(state, request, body):
     return data
 
 
+async def picture(request: Request):
+    """A profile picture (``serve_profile_pictures``): open like WhatsApp's CDN, whose URLs are
+    unguessable rather than authenticated."""
+    if not state_of(request).switches.serve_profile_pictures:
+        return JSONResponse({"error": "not found"}, status_code=404)
+    return Response(media.sample("imageMessage"), media_type="image/jpeg")
+
+
 routes = [
+    Route("/pictures/{path:path}", picture, methods=["GET"]),
     Route("/instances/{name}/scan", scan, methods=["POST"]),
     Route("/instances/{name}/disconnect", disconnect, methods=["POST"]),
     Route("/instances/{name}/inbound", inbound, methods=["POST"]),

@@ -1,5 +1,7 @@
 """Messages from the WhatsApp side, built from a short spec (the control API's ``inbound``)."""
 
+import base64
+import binascii
 import time
 from typing import Any
 
@@ -35,7 +37,7 @@ def build(state: SimulatorState, instance: Instance, spec: dict[str, Any]) -> St
         message_type, content = "conversation", str(spec.get("text", "Olá"))
     elif kind in MEDIA_KINDS:
         message_type = MEDIA_KINDS[kind]
-        blob, mimetype = media.sample(message_type), media.MIMETYPES[message_type]
+        blob, mimetype = _media_of(spec, message_type)
         content = payloads.media_content(
             enc,
             message_type,
@@ -78,6 +80,18 @@ def build(state: SimulatorState, instance: Instance, spec: dict[str, Any]) -> St
     stored = StoredMessage(instance.name, data, blob, mimetype)
     state.messages[key["id"]] = stored
     return stored
+
+
+def _media_of(spec: dict, message_type: str) -> tuple[bytes, str]:
+    """The sample file of the type, or the spec's own bytes (``media_base64``, to hand out a
+    broken or odd file) under the spec's ``mimetype``."""
+    mimetype = str(spec.get("mimetype") or media.MIMETYPES[message_type])
+    if spec.get("media_base64") is None:
+        return media.sample(message_type), mimetype
+    try:
+        return base64.b64decode(str(spec["media_base64"]), validate=True), mimetype
+    except binascii.Error:
+        raise ValueError("media_base64 is not base64") from None
 
 
 def _key(state: SimulatorState, spec: dict, from_me: bool) -> dict:

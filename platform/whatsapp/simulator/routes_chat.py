@@ -106,7 +106,12 @@ async def profile_picture(state, request, body, instance):
     validate(body, NUMBER_SCHEMA)
     jid = jids.create_jid(body["number"])
     on = jids.on_whatsapp(jid, state.not_on_whatsapp, body["number"])
-    return {"wuid": jid, "profilePictureUrl": lifecycle.profile_picture(jid) if on else None}
+    if not on:
+        return {"wuid": jid, "profilePictureUrl": None}
+    url = lifecycle.profile_picture(jid)
+    if state.switches.serve_profile_pictures:  # the same path and query, on this server
+        url = url.replace("https://pps.whatsapp.net/", f"{state.server_url}/_simulator/pictures/")
+    return {"wuid": jid, "profilePictureUrl": url}
 
 
 @evolution(201)

@@ -35,6 +35,9 @@ class Switches:
     reply_probability: float = 0.0  # chance the customer answers a message it has read
     reply_texts: list[str] = field(default_factory=lambda: list(DEFAULT_REPLIES))
     expose_token_in_webhooks: bool = False  # AUTHENTICATION_EXPOSE_IN_FETCH_INSTANCES
+    # fetchProfilePictureUrl answers URLs on the simulator (/_simulator/pictures/...), which
+    # serve a JPEG, instead of WhatsApp's CDN, which tests and offline demos cannot reach.
+    serve_profile_pictures: bool = False
     version: str = "2.3.7"
 
     def update(self, values: dict[str, Any]) -> None:
