@@ -94,6 +94,7 @@ SECTIONS = [
                 "accounts.department",
             ),
             (_("Add-ons"), "extension", "admin:tenancy_addon_changelist", "tenancy.addon"),
+            (_("API keys"), "key", "admin:api_apikey_changelist", "api.apikey"),
         ],
     ),
     (

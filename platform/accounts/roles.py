@@ -39,6 +39,8 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "campaigns.campaign": ALL,
         "campaigns.campaignmessage": ALL,
         "campaigns.campaignrecipient": VIEW,
+        # Keys act for the whole company: only its administrators manage them.
+        "api.apikey": ALL,
     },
     Role.MANAGER: {
         "accounts.user": VIEW,

@@ -39,6 +39,40 @@ def create_contact(tenant, *, by=None, source=Contact.Source.MANUAL, **fields) -
     return contact
 
 
+def update_contact(tenant, contact: Contact, *, by=None, **fields) -> Contact:
+    """Change ``fields`` of a contact (the phone is normalised first) and put the names of the
+    fields that really changed on its timeline."""
+    _check_same_tenant(tenant, contact)
+    if "phone" in fields:
+        fields["phone"] = normalize_for(tenant, fields["phone"])
+    changed = [name for name, value in fields.items() if getattr(contact, name) != value]
+    if not changed:
+        return contact
+    for name in changed:
+        setattr(contact, name, fields[name])
+    contact.full_clean()
+    with transaction.atomic():
+        contact.save(update_fields=[*changed, "updated_at"])
+        record(tenant, [contact.pk], Kind.UPDATED, detail=", ".join(changed), by=by)
+    return contact
+
+
+def tags_named(tenant, names) -> list[Tag]:
+    """The tenant's tags with these names, matched ignoring case as the import does; missing
+    ones are created."""
+    tags = []
+    for name in dict.fromkeys(" ".join(name.split()) for name in names):
+        if not name:
+            continue
+        tag = Tag.objects.for_tenant(tenant).filter(name__iexact=name).order_by("name").first()
+        if tag is None:
+            Tag.objects.bulk_create([Tag(tenant=tenant, name=name)], ignore_conflicts=True)
+            tag = Tag.objects.for_tenant(tenant).get(name=name)
+        if tag not in tags:
+            tags.append(tag)
+    return tags
+
+
 def record(tenant, contact_ids, kind, *, detail: str = "", by=None) -> None:
     """Add one timeline event per contact."""
     ContactEvent.objects.bulk_create(

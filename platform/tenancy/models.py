@@ -48,6 +48,17 @@ class Plan(models.Model):
     max_campaigns_per_month = models.PositiveIntegerField(
         _("campaigns per month"), null=True, blank=True
     )
+    # Token API rate limits (api/throttling.py); empty means unlimited.
+    api_requests_per_minute = models.PositiveIntegerField(
+        _("API requests per minute (company)"),
+        null=True,
+        blank=True,
+        default=600,
+        help_text=_("All of the company's API keys together."),
+    )
+    api_requests_per_minute_per_key = models.PositiveIntegerField(
+        _("API requests per minute (each key)"), null=True, blank=True, default=300
+    )
     monthly_price = models.DecimalField(
         _("monthly price (R$)"), max_digits=10, decimal_places=2, default=0
     )

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django_q.models import Failure, OrmQ, Schedule, Success
 
 from accounts.models import Department, Role, User
+from api import services as api_services
 from campaigns import transitions
 from campaigns.models import Campaign, CampaignMessage, CampaignRecipient
 from chat.models import Conversation, Message
@@ -237,6 +238,12 @@ def _campaign_recipient(cast, tenant, marker):
 
 
 # --- platform-wide (make(cast)) ---------------------------------------------------------------
+@tenant_factory("api.ApiKey")
+def _api_key(cast, tenant, marker):
+    key, _secret = api_services.create_key(tenant, name=f"{marker} key", scopes=["contacts:read"])
+    return key
+
+
 @platform_factory("whatsapp.EvolutionServer")
 def _evolution_server(cast):
     return EvolutionServer.objects.create(

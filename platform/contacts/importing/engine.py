@@ -83,6 +83,7 @@ class ImportOptions:
     update_existing: bool = True  # False: contacts whose phone exists already are skipped
     tag_names: list[str] = field(default_factory=list)  # added to every imported contact
     contact_list_id: UUID | None = None  # every imported contact joins this list
+    source: str = Contact.Source.IMPORT  # the source new contacts record (the API's is "api")
 
 
 @dataclass
@@ -99,6 +100,7 @@ class RowOutcome:
     reason: str = ""
     values: dict = field(default_factory=dict)
     raw: list[str] = field(default_factory=list)
+    contact_id: str = ""  # the contact written (or kept); empty for rejected rows, dry runs
 
 
 @dataclass
@@ -473,7 +475,7 @@ def _drop_present_links(plan: _Plan, contact_ids: list[UUID]) -> None:
 
 
 # --- step 3: write ------------------------------------------------------------------------------
-def _new_contact_values(tenant, contact_id, row: _Row, now) -> dict:
+def _new_contact_values(tenant, contact_id, row: _Row, now, source) -> dict:
     fields = row.fields
     return {
         "id": contact_id,
@@ -489,7 +491,7 @@ def _new_contact_values(tenant, contact_id, row: _Row, now) -> dict:
         "zip_code": fields.get("zip_code", ""),
         "notes": fields.get("notes", ""),
         "custom_fields": row.custom,
-        "source": Contact.Source.IMPORT.value,
+        "source": source,
         "created_at": now,
         "updated_at": now,
     }
@@ -500,13 +502,13 @@ class _DjangoWriter:
 
     batch = 500
 
-    def __init__(self, tenant, now):
-        self.tenant, self.now = tenant, now
+    def __init__(self, tenant, now, source):
+        self.tenant, self.now, self.source = tenant, now, source
 
     def insert_contacts(self, plan: _Plan):
         Contact.objects.bulk_create(
             [
-                Contact(**_new_contact_values(self.tenant, contact_id, row, self.now))
+                Contact(**_new_contact_values(self.tenant, contact_id, row, self.now, self.source))
                 for contact_id, row in plan.new
             ],
             batch_size=self.batch,
@@ -628,7 +630,9 @@ class _PostgresWriter(_DjangoWriter):
     def _insert_contacts(self, plan: _Plan):
         fields = Contact._meta.concrete_fields
         # Every column: what the row says, else what a new contact gets (the model's defaults).
-        template = _new_contact_values(self.tenant, None, _Row(0, [], "", {}, {}, []), self.now)
+        template = _new_contact_values(
+            self.tenant, None, _Row(0, [], "", {}, {}, []), self.now, self.source
+        )
         template = [
             template[f.attname] if f.attname in template else f.get_default() for f in fields
         ]
@@ -764,11 +768,11 @@ class _Stopwatch(dict):
 
 
 def _write(
-    tenant, plan: _Plan, *, by, detail: str, now, clock: _Stopwatch
+    tenant, plan: _Plan, *, by, detail: str, now, source: str, clock: _Stopwatch
 ) -> tuple[list[str], int, int]:
     """All the writes of an import; returns (new tag names, tag links added, list additions)."""
-    writer = _PostgresWriter(tenant, now) if connection.vendor == "postgresql" else None
-    writer = writer or _DjangoWriter(tenant, now)
+    postgres = connection.vendor == "postgresql"
+    writer = (_PostgresWriter if postgres else _DjangoWriter)(tenant, now, str(source))
     actor_id = by.pk if by is not None else None
     created = [plan.tag_names[key] for key, tag_id in plan.tags.items() if tag_id is None]
     if created:
@@ -841,6 +845,7 @@ def run_import(
     dry_run: bool,
     by=None,
     progress: Callable[[int, int | None], None] | None = None,
+    preview_per_status: int = PREVIEW_PER_STATUS,
 ) -> ImportReport:
     """Import ``table`` into ``tenant``'s contacts, or with ``dry_run`` say what it would do
     without writing anything.
@@ -849,6 +854,7 @@ def run_import(
     ``tenancy.limits.PlanLimitError`` (before any write) when the new contacts do not fit the
     plan; a dry run reports that in ``limit_error`` instead. ``progress(done, total)`` is called
     every ~2000 rows while reading, outside the import's transaction, and once at the end.
+    ``preview_per_status`` bounds the outcomes kept per status (the API asks for all of them).
     """
     mapping = {int(column): target for column, target in mapping.items()}
     validate_mapping(mapping, table.header)
@@ -858,13 +864,24 @@ def run_import(
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _run(tenant, table, mapping, options, dry_run=dry_run, by=by, progress=progress)
+        return _run(
+            tenant,
+            table,
+            mapping,
+            options,
+            dry_run=dry_run,
+            by=by,
+            progress=progress,
+            preview_per_status=preview_per_status,
+        )
     finally:
         if collecting:
             gc.enable()
 
 
-def _run(tenant, table, mapping, options, *, dry_run, by, progress) -> ImportReport:
+def _run(
+    tenant, table, mapping, options, *, dry_run, by, progress, preview_per_status
+) -> ImportReport:
     clock = _Stopwatch()
     cleaner = _RowCleaner(tenant, table.header, mapping)
     read = _read_rows(cleaner, table, progress)
@@ -890,7 +907,13 @@ def _run(tenant, table, mapping, options, *, dry_run, by, progress) -> ImportRep
                 limits.require_capacity(locked, limits.Resource.CONTACTS, adding=len(plan.new))
             clock.lap("check")
             created, linked, listed = _write(
-                tenant, plan, by=by, detail=detail, now=timezone.now(), clock=clock
+                tenant,
+                plan,
+                by=by,
+                detail=detail,
+                now=timezone.now(),
+                source=options.source,
+                clock=clock,
             )
         clock.lap("commit")
         logger.info(
@@ -905,7 +928,7 @@ def _run(tenant, table, mapping, options, *, dry_run, by, progress) -> ImportRep
         )
     if progress is not None:
         progress(read.total, read.total)
-    report = _report(read, plan, dry_run=dry_run)
+    report = _report(read, plan, dry_run=dry_run, per_status=preview_per_status)
     report.limit_error = limit_error
     report.new_tags, report.tag_links, report.list_additions = created, linked, listed
     clock.lap("report")
@@ -936,7 +959,7 @@ def _limit_problem(tenant, new: int) -> str:
     return ""
 
 
-def _report(read: _Read, plan: _Plan, *, dry_run: bool) -> ImportReport:
+def _report(read: _Read, plan: _Plan, *, dry_run: bool, per_status: int) -> ImportReport:
     rejected = [(row.number, list(row.raw), reason) for row, reason in read.invalid]
     rejected.extend(
         (row.number, list(row.raw), _duplicate_reason(by)) for row, by in read.duplicates
@@ -947,16 +970,30 @@ def _report(read: _Read, plan: _Plan, *, dry_run: bool) -> ImportReport:
 
     def add(status, rows, reason=""):
         for item in rows:
-            if len(outcomes[status]) >= PREVIEW_PER_STATUS:
+            if len(outcomes[status]) >= per_status:
                 return
             row, why = item if isinstance(item, tuple) else (item, reason)
             outcomes[status].append(
                 RowOutcome(row.number, status, why, row.preview_values(), list(row.raw))
             )
 
-    add("new", (row for _pk, row in plan.new))
-    add("updated", (row for _pk, row, _changes in plan.updated))
-    add("unchanged", (row for _pk, row in plan.unchanged))
+    def add_written(status, written):
+        for contact_id, row in written:
+            if len(outcomes[status]) >= per_status:
+                return
+            outcomes[status].append(
+                RowOutcome(
+                    row.number,
+                    status,
+                    values=row.preview_values(),
+                    raw=list(row.raw),
+                    contact_id=str(UUID(str(contact_id))) if contact_id else "",
+                )
+            )
+
+    add_written("new", plan.new)
+    add_written("updated", ((pk, row) for pk, row, _changes in plan.updated))
+    add_written("unchanged", plan.unchanged)
     add("skipped", plan.skipped, skipped_reason)
     add("invalid", read.invalid)
     add("duplicate", ((row, _duplicate_reason(by)) for row, by in read.duplicates))

@@ -1,0 +1,205 @@
+"""API keys in the admin: tenant admins create, narrow and revoke their company's keys.
+
+Glue only: creation and revocation are ``api.services`` calls. The key in clear exists only in
+the message shown right after creation.
+"""
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.urls import path
+from django.utils import timezone
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
+from unfold.decorators import action, display
+
+from admin_ext.buttons import ObjectButtonsMixin
+from admin_ext.tenant_admin import TenantModelAdmin
+from api import scopes as api_scopes
+from api import services
+from api.models import ApiKey
+from tenancy import limits
+from tenancy.models import Product
+
+
+class ApiKeyForm(forms.ModelForm):
+    scopes = forms.MultipleChoiceField(
+        label=_("scopes"),
+        choices=api_scopes.CHOICES,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Read and write are separate: give each integration only what it uses."),
+    )
+    allowed_ips = forms.CharField(
+        label=_("allowed IP addresses"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("One address or network (CIDR, e.g. 203.0.113.0/24) per line. Empty: any."),
+    )
+
+    class Meta:
+        model = ApiKey
+        fields = ["tenant", "name", "scopes", "expires_at", "allowed_ips"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.initial["allowed_ips"] = "\n".join(self.instance.allowed_ips)
+
+    def clean_scopes(self):
+        return services.clean_scopes(self.cleaned_data["scopes"])
+
+    def clean_allowed_ips(self):
+        return services.clean_allowed_ips(self.cleaned_data["allowed_ips"].splitlines())
+
+    def clean_expires_at(self):
+        expires_at = self.cleaned_data["expires_at"]
+        if expires_at and expires_at <= timezone.now() and "expires_at" in self.changed_data:
+            raise ValidationError(_("Choose a moment in the future."), code="past")
+        return expires_at
+
+    def clean(self):
+        cleaned = super().clean()
+        tenant = cleaned.get("tenant") or getattr(self.instance, "tenant", None)
+        new_key = not self.instance.pk and tenant is not None
+        if new_key and not limits.has_product(tenant, Product.Code.API):
+            raise ValidationError(
+                _("The plan of %(tenant)s does not include the API. Ask us to add it."),
+                code="product_not_in_plan",
+                params={"tenant": tenant.name},
+            )
+        return cleaned
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(ObjectButtonsMixin, TenantModelAdmin):
+    form = ApiKeyForm
+    list_display = ["name", "prefix_shown", "status", "scope_list", "last_used_at", "tenant"]
+    list_filter = ["tenant"]
+    list_select_related = ["tenant"]
+    search_fields = ["name", "prefix"]
+    actions = ["revoke_selected"]
+    change_form_outer_before_template = "admin/api/apikey/revoke_panel.html"
+    readonly_fields = [
+        "prefix_shown",
+        "status",
+        "last_used_at",
+        "last_used_ip",
+        "created_by",
+        "created_at",
+        "revoked_at",
+    ]
+    add_fieldsets = [(None, {"fields": ["tenant", "name", "scopes", "expires_at", "allowed_ips"]})]
+    fieldsets = [
+        (None, {"fields": ["tenant", "name", "prefix_shown", "status", "scopes"]}),
+        (_("Restrictions"), {"fields": ["expires_at", "allowed_ips"]}),
+        (
+            _("Use"),
+            {
+                "fields": [
+                    "last_used_at",
+                    "last_used_ip",
+                    "created_by",
+                    "created_at",
+                    "revoked_at",
+                ]
+            },
+        ),
+    ]
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is None:
+            self.fieldsets, saved = self.add_fieldsets, self.fieldsets
+            try:
+                return super().get_fieldsets(request, obj)
+            finally:
+                self.fieldsets = saved
+        return super().get_fieldsets(request, obj)
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None:
+            fields.append("tenant")
+            if obj.is_revoked:  # nothing to adjust on a dead key
+                fields += ["name", "scopes", "expires_at", "allowed_ips"]
+        return fields
+
+    @display(description=_("key"))
+    def prefix_shown(self, obj):
+        return f"{services.KEY_START}_{obj.prefix}_…"
+
+    @display(
+        description=_("status"),
+        label={
+            gettext("active"): "success",
+            gettext("expired"): "warning",
+            gettext("revoked"): "danger",
+        },
+    )
+    def status(self, obj):
+        if obj.is_revoked:
+            return gettext("revoked")
+        if obj.is_expired():
+            return gettext("expired")
+        return gettext("active")
+
+    @display(description=_("scopes"))
+    def scope_list(self, obj):
+        return ", ".join(obj.scopes)
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        tenant = form.cleaned_data.get("tenant") or request.user.tenant
+        created, key = services.create_key(
+            tenant,
+            name=obj.name,
+            scopes=obj.scopes,
+            expires_at=obj.expires_at,
+            allowed_ips=obj.allowed_ips,
+            by=request.user,
+        )
+        # The admin goes on with ``obj`` (log entry, redirect): make it the saved row.
+        for field in ApiKey._meta.concrete_fields:
+            setattr(obj, field.attname, getattr(created, field.attname))
+        obj._state.adding = False
+        self.message_user(
+            request,
+            gettext("Copy this key now; it is not stored and will not be shown again: %(key)s")
+            % {"key": key},
+            messages.WARNING,
+        )
+
+    # --- revocation -------------------------------------------------------------------------
+    @action(description=_("Revoke selected keys"), permissions=["change"])
+    def revoke_selected(self, request, queryset):
+        revoked = sum(services.revoke_key(key, by=request.user) for key in queryset)
+        self.message_user(
+            request,
+            ngettext("%(n)s key revoked.", "%(n)s keys revoked.", revoked) % {"n": revoked},
+            messages.SUCCESS,
+        )
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/revoke/",
+                self.admin_site.admin_view(self.revoke_view),
+                name="api_apikey_revoke",
+            ),
+            *super().get_urls(),
+        ]
+
+    def revoke_view(self, request, object_id):
+        return self.object_button(
+            request,
+            object_id,
+            lambda key: services.revoke_key(key, by=request.user),
+            gettext("The key was revoked; requests with it are refused from now on."),
+        )
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        obj = self.get_object(request, object_id)
+        may_revoke = self.may_press_buttons(request, obj)
+        extra_context = {**(extra_context or {}), "may_revoke": may_revoke}
+        return super().change_view(request, object_id, form_url, extra_context)
