@@ -227,8 +227,10 @@ def _take_when_free(campaign: Campaign, recipient: CampaignRecipient):
         outcome = take(campaign, recipient)  # the claim in it checks that the campaign runs
         if not isinstance(outcome, Busy):
             return outcome
-        wakeups.wait(outcome.waiting_for, since, min(max(outcome.wait, 0.001), NAP_SECONDS))
-        if not _running(campaign):
+        pause = min(max(outcome.wait, 0.001), NAP_SECONDS)
+        # Woken by a freed number, it tries at once (the claim checks the status); after a
+        # nap it looks whether the campaign still runs.
+        if not wakeups.wait(outcome.waiting_for, since, pause) and not _running(campaign):
             return None
 
 

@@ -47,17 +47,18 @@ def freed(instance_id) -> None:
             cursor.execute("SELECT pg_notify(%s, %s)", [CHANNEL, str(instance_id)])
 
 
-def wait(instance_ids, since: int, timeout: float) -> None:
-    """Sleep until one of ``instance_ids`` is freed after generation ``since``, or
-    ``timeout`` seconds."""
+def wait(instance_ids, since: int, timeout: float) -> bool:
+    """Sleep until one of ``instance_ids`` is freed after generation ``since`` (True), or
+    ``timeout`` seconds pass (False)."""
     wanted = {str(pk) for pk in instance_ids}
     deadline = time.monotonic() + timeout
     with _condition:
         while not any(_freed_at.get(pk, 0) > since for pk in wanted):
             left = deadline - time.monotonic()
             if left <= 0:
-                return
+                return False
             _condition.wait(left)
+    return True
 
 
 def listen() -> None:
