@@ -137,14 +137,16 @@ def _link(url_name: str) -> str | None:
 
 
 def sidebar(request):
-    navigation = [
-        {
-            "title": _("Dashboard"),
-            "items": [
-                {"title": _("Overview"), "icon": "dashboard", "link": reverse("admin:index")}
-            ],
-        }
-    ]
+    dashboard = [{"title": _("Overview"), "icon": "dashboard", "link": reverse("admin:index")}]
+    if _can_view(request.user, "notifications.notification"):
+        dashboard.append(
+            {
+                "title": _("Notifications"),
+                "icon": "notifications",
+                "link": reverse("admin:notifications_notification_changelist"),
+            }
+        )
+    navigation = [{"title": _("Dashboard"), "items": dashboard}]
     for title, entries in SECTIONS:
         items = [
             {"title": item_title, "icon": icon, "link": link}

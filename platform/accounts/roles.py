@@ -41,6 +41,8 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "campaigns.campaignrecipient": VIEW,
         # Keys act for the whole company: only its administrators manage them.
         "api.apikey": ALL,
+        # Each user sees their own (Notification.objects.visible_to).
+        "notifications.notification": VIEW,
     },
     Role.MANAGER: {
         "accounts.user": VIEW,
@@ -59,6 +61,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "campaigns.campaign": ALL,
         "campaigns.campaignmessage": ALL,
         "campaigns.campaignrecipient": VIEW,
+        "notifications.notification": VIEW,
     },
     Role.AGENT: {
         "accounts.department": VIEW,
@@ -67,6 +70,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "contacts.contactlist": VIEW,
         "chat.conversation": VIEW,
         "chat.message": VIEW,
+        "notifications.notification": VIEW,
     },
 }
 

@@ -3,7 +3,9 @@
 from django.urls import path
 
 from campaigns.sockets import CampaignSocket
+from notifications.sockets import NotificationSocket
 
 websocket_urlpatterns: list = [
     path("ws/campaigns/<uuid:campaign_id>/", CampaignSocket.as_asgi()),
+    path("ws/notifications/", NotificationSocket.as_asgi()),
 ]

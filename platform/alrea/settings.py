@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "campaigns",
     "api",
     "bus",
+    "notifications",
     "media",
     "consumers",
     "admin_ext",
@@ -245,6 +246,8 @@ EVOLUTION_TIMEOUT_SECONDS = env.int("EVOLUTION_TIMEOUT_SECONDS", 20, min_value=1
 PUBLIC_URL = (env.url("PUBLIC_URL", ("http", "https")) or "http://127.0.0.1:8000").rstrip("/")
 WEBHOOK_MAX_BODY_BYTES = env.int("WEBHOOK_MAX_BODY_BYTES", 5 * 1024 * 1024, min_value=1024)
 WEBHOOK_EVENT_RETENTION_DAYS = env.int("WEBHOOK_EVENT_RETENTION_DAYS", 30, min_value=1)
+# Notifications (notifications.services.purge_read).
+NOTIFICATION_RETENTION_DAYS = env.int("NOTIFICATION_RETENTION_DAYS", 90, min_value=1)
 # Campaign engine (campaigns/engine.py).
 CAMPAIGN_IN_FLIGHT_PER_NUMBER = env.int("CAMPAIGN_IN_FLIGHT_PER_NUMBER", 2, min_value=1)
 CAMPAIGN_MAX_ATTEMPTS = env.int("CAMPAIGN_MAX_ATTEMPTS", 3, min_value=1)

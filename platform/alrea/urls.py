@@ -11,6 +11,7 @@ urlpatterns = [
     path("favicon.ico", RedirectView.as_view(url="/static/admin_ext/favicon.svg")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("notifications/", include("notifications.urls")),
     path("api/", include("api.urls")),
     path("media/", include("media.urls")),
     path("webhooks/evolution/", include("whatsapp.urls")),

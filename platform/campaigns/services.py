@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from campaigns import dispatch, live
 from campaigns.models import Campaign, CampaignEvent, CampaignRecipient
+from notifications import events as notification_events
 from tenancy.limits import Resource, lock_tenant, require_capacity, require_product
 from tenancy.models import Product
 
@@ -113,6 +114,8 @@ def pause(campaign: Campaign, *, by=None, reason: str = "", automatic: bool = Fa
     locked = _locked(campaign, (S.RUNNING,), _("paused"))
     _apply(campaign, locked, status=S.PAUSED, status_reason=reason[:255], auto_paused=automatic)
     log(campaign, Kind.PAUSED, reason, by=by)
+    if automatic:
+        notification_events.campaign_paused(locked, reason)
 
 
 @transaction.atomic
@@ -143,6 +146,7 @@ def complete_if_done(campaign_id) -> bool:
             status=S.COMPLETED, finished_at=timezone.now(), status_reason=""
         )
         log(campaign, Kind.COMPLETED)
+        notification_events.campaign_finished(campaign)
     return True
 
 

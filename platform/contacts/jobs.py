@@ -17,6 +17,7 @@ from django_q.tasks import async_task
 
 from contacts import exporting, importing
 from contacts.models import Contact, ContactExport, ContactImport
+from notifications import events as notification_events
 
 logger = logging.getLogger(__name__)
 
@@ -72,6 +73,11 @@ def preview(job: ContactImport) -> importing.ImportReport:
 
 def run_import_job(job_id) -> None:
     job = ContactImport.objects.select_related("tenant", "created_by").get(pk=job_id)
+    _import(job)
+    notification_events.import_finished(job)  # done or failed, the user who started it hears
+
+
+def _import(job: ContactImport) -> None:
     _save(job, status=job.Status.RUNNING, processed_rows=0)
     try:
         report = importing.run_import(

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from notifications import events as notification_events
 from tenancy import limits
 from whatsapp import evolution, health
 from whatsapp.models import (
@@ -136,6 +137,8 @@ def record_state(
                 reason=reason,
                 detail=detail[:255],
             )
+        if changed and previous == ConnectionState.OPEN and state == ConnectionState.CLOSE:
+            notification_events.instance_disconnected(instance)
     for name, value in fields.items():
         setattr(instance, name, value)
     if changed:

@@ -24,6 +24,7 @@ from campaigns.models import Campaign, CampaignMessage, CampaignRecipient
 from chat.models import Conversation, Message
 from contacts import services as contact_services
 from contacts.models import ContactExport, ContactImport, ContactList, Tag
+from notifications.models import Notification
 from tenancy.models import AddOn, Plan, Product
 from tests.scoping_app.models import Ticket
 from whatsapp.models import (
@@ -270,6 +271,15 @@ def _group(cast):
 def _schedule(cast):
     return Schedule.objects.create(
         name="walk-schedule", func="math.floor", args="1.5", schedule_type=Schedule.DAILY
+    )
+
+
+@tenant_factory("notifications.Notification")
+def _notification(cast, tenant, marker):
+    # The tenant admin's own: the walk checks that the tenant's other roles do not see it.
+    admin = {"acme": cast.ana, "globex": cast.gabriel}[tenant.slug]
+    return Notification.objects.create(
+        tenant=tenant, user=admin, kind=Notification.Kind.IMPORT_FINISHED, title=marker
     )
 
 

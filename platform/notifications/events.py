@@ -1,0 +1,83 @@
+"""Who hears of which event, and in what words. The service where the event happens calls one of
+these inside its transaction (one line there, the phrasing and the recipients here)."""
+
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from accounts.models import Role
+from notifications.models import Notification
+from notifications.services import notify, users_with_role
+
+Kind = Notification.Kind
+
+
+def instance_disconnected(instance) -> None:
+    """A connected number dropped: the tenant's admins and the managers of its default
+    department. Once per unread notice, so a number that flaps does not flood the bell."""
+    users = [*users_with_role(instance.tenant_id, [Role.ADMIN])]
+    if instance.default_department_id:
+        users += users_with_role(
+            instance.tenant_id, [Role.MANAGER], department=instance.default_department_id
+        )
+    notify(
+        users,
+        Kind.INSTANCE_DISCONNECTED,
+        _("WhatsApp number %(name)s disconnected") % {"name": instance.name},
+        _("Campaigns and chats cannot use it until it is connected again (scan the QR code)."),
+        reverse("admin:whatsapp_whatsappinstance_change", args=[instance.pk]),
+        once=True,
+    )
+
+
+def _campaign_audience(campaign) -> list:
+    users = [*users_with_role(campaign.tenant_id, [Role.ADMIN])]
+    if campaign.created_by_id:
+        users.append(campaign.created_by)
+    return users
+
+
+def campaign_finished(campaign) -> None:
+    notify(
+        _campaign_audience(campaign),
+        Kind.CAMPAIGN_FINISHED,
+        _("Campaign %(name)s finished") % {"name": campaign.name},
+        _("Every recipient has been handled. See the results on the campaign's page."),
+        reverse("admin:campaigns_campaign_change", args=[campaign.pk]),
+    )
+
+
+def campaign_paused(campaign, reason: str) -> None:
+    """Paused by the engine, not by a person (who knows already)."""
+    notify(
+        _campaign_audience(campaign),
+        Kind.CAMPAIGN_PAUSED,
+        _("Campaign %(name)s paused itself") % {"name": campaign.name},
+        reason,
+        reverse("admin:campaigns_campaign_change", args=[campaign.pk]),
+        once=True,
+    )
+
+
+def import_finished(job) -> None:
+    """A contact import ended (done or failed): the user who started it."""
+    if job.created_by_id is None:
+        return
+    if job.status == job.Status.DONE:
+        counts = job.counts
+        title = _("Import of %(file)s finished") % {"file": job.filename}
+        body = _("%(imported)d contacts imported, %(rejected)d rows rejected.") % {
+            "imported": counts.get("new", 0)
+            + counts.get("updated", 0)
+            + counts.get("unchanged", 0),
+            "rejected": counts.get("invalid", 0) + counts.get("duplicate", 0),
+        }
+    else:
+        title = _("Import of %(file)s failed") % {"file": job.filename}
+        body = job.error
+    notify(
+        job.created_by,
+        Kind.IMPORT_FINISHED,
+        title,
+        body,
+        reverse("admin:contacts_contactimport_change", args=[job.pk]),
+    )
