@@ -138,3 +138,38 @@ def test_an_agent_cannot_route_another_departments_conversation(cast, login, con
     chat = conversations["support"]
     assert login(cast.alice).post(url(action, chat)).status_code == 404
     assert fresh(chat).assigned_to is None and fresh(chat).status == chat.status
+
+
+def close_selected(client, *chats):
+    return client.post(
+        admin_url(Conversation, "changelist"),
+        {"action": "close_selected", "_selected_action": [chat.pk for chat in chats]},
+        follow=True,
+    )
+
+
+def test_a_manager_closes_selected_conversations_from_the_list(cast, login, conversations, english):
+    sales = conversations["sales"]
+    response = close_selected(login(cast.ana), sales, conversations["support"])
+    assert "2 conversations closed." in shown_messages(response)
+    assert {fresh(sales).status, fresh(conversations["support"]).status} == {S.CLOSED}
+
+
+def test_closing_from_the_list_reports_what_the_role_may_not_close(
+    cast, login, conversations, english
+):
+    bruno = make_agent(cast.acme, "bruno@acme.example", cast.departments[("acme", "Sales")])
+    login(bruno).post(url("claim", conversations["sales"]))
+    response = close_selected(
+        login(cast.alice), conversations["sales"], conversations["inbox_for_alice"]
+    )
+    shown = shown_messages(response)
+    assert "1 conversation closed." in shown
+    assert any("may not" in text for text in shown)
+    assert fresh(conversations["sales"]).status != S.CLOSED
+    assert fresh(conversations["inbox_for_alice"]).status == S.CLOSED
+
+
+def test_closing_from_the_list_ignores_another_companys_ids(cast, login, conversations):
+    close_selected(login(cast.gabriel), conversations["sales"])
+    assert fresh(conversations["sales"]).status != S.CLOSED
