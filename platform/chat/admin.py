@@ -1,13 +1,13 @@
 """Conversations and messages: the gateway writes them, the admin reads them; a conversation's
 routing (claim, assign, transfer, close, reopen) runs through chat.routing from its buttons."""
 
-from django.contrib import admin
-from django.core.exceptions import ValidationError
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch, Q
 from django.http import HttpResponseRedirect
 from django.template.loader import render_to_string
 from django.urls import path, reverse
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from unfold.admin import StackedInline
 from unfold.contrib.filters.admin import RangeDateFilter
@@ -143,11 +143,31 @@ class ConversationAdmin(ObjectButtonsMixin, HistoryAdmin):
         )
         return render_to_string("admin/chat/conversation/timeline.html", {"events": events})
 
-    # --- routing buttons ------------------------------------------------------------------
-    def may_press_buttons(self, request, obj) -> bool:
+    # --- routing: a list action and the page's buttons --------------------------------------
+    actions = ["close_selected"]
+
+    def has_route_permission(self, request, obj=None):
         # Nobody edits a conversation's fields; whoever sees it may route it as their role
         # allows, which chat.routing decides.
         return self.has_view_permission(request, obj)
+
+    @admin.action(description=_("Close the selected conversations"), permissions=["route"])
+    def close_selected(self, request, queryset):
+        closed = 0
+        for chat in queryset.select_related("contact"):
+            try:
+                routing.close(chat, by=request.user)
+            except (ValidationError, PermissionDenied) as error:
+                reason = " ".join(getattr(error, "messages", None) or [str(error)])
+                self.message_user(request, f"{chat}: {reason}", messages.ERROR)
+            else:
+                closed += 1
+        if closed:
+            done = ngettext("%(n)s conversation closed.", "%(n)s conversations closed.", closed)
+            self.message_user(request, done % {"n": closed}, messages.SUCCESS)
+
+    def may_press_buttons(self, request, obj) -> bool:
+        return self.has_route_permission(request, obj)
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None and self.may_press_buttons(request, obj):
