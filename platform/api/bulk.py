@@ -61,12 +61,16 @@ class BulkContact(serializers.Serializer):
         child=serializers.CharField(allow_blank=True), required=False
     )
 
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            unknown = sorted(set(data) - set(self.fields))
+            if unknown:
+                raise serializers.ValidationError(
+                    _("Unknown fields: %(fields)s.") % {"fields": ", ".join(unknown)}
+                )
+        return super().to_internal_value(data)
+
     def validate(self, attrs):
-        unknown = sorted(set(self.initial_data) - set(self.fields))
-        if unknown:
-            raise serializers.ValidationError(
-                _("Unknown fields: %(fields)s.") % {"fields": ", ".join(unknown)}
-            )
         keys = [key.strip() for key in attrs.get("custom_fields", {})]
         if any(not key for key in keys) or len(set(keys)) != len(keys):
             raise serializers.ValidationError(

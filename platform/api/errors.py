@@ -76,7 +76,13 @@ def _flatten(detail, path: str = "") -> dict[str, list[str]]:
     found: dict[str, list[str]] = {}
     if isinstance(detail, dict):
         for key, value in detail.items():
-            found.update(_flatten(value, f"{path}.{key}" if path else str(key)))
+            if isinstance(key, int):  # a ListField's errors are keyed by index
+                where = f"{path}[{key}]"
+            elif key == api_settings.NON_FIELD_ERRORS_KEY and path:
+                where = path  # errors of a nested object as a whole
+            else:
+                where = f"{path}.{key}" if path else str(key)
+            found.update(_flatten(value, where))
     elif isinstance(detail, list) and detail and all(isinstance(d, str) for d in detail):
         found[path or api_settings.NON_FIELD_ERRORS_KEY] = [str(d) for d in detail]
     elif isinstance(detail, list):
