@@ -8,19 +8,29 @@ by compare-and-swap, and a delivery that finds it settled does nothing.
 
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
+from itertools import groupby
+from operator import itemgetter
 
 from django.conf import settings
 from django.db import transaction
 from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from bus.payloads import MediaDownload
+from bus.publish import publish_many
 from chat.models import Attachment, Message
 from media import signals, sniffing, storage, thumbnails
+from tenancy.limits import TenantSuspendedError
 from whatsapp import evolution, servers
 
 logger = logging.getLogger(__name__)
 
 PENDING = Attachment.Status.PENDING
+# The sweeper's clock: a download normally ends within seconds, retries included.
+REQUEUE_AFTER = timedelta(minutes=15)
+GIVE_UP_AFTER = timedelta(days=3)
 IMAGE_MESSAGES = {Message.Type.IMAGE, Message.Type.STICKER}
 # Answers that asking again cannot change (400 "Message not found", 404 no such instance...).
 REFUSALS = (evolution.ValidationError, evolution.InstanceNotFound, evolution.Unauthorized)
@@ -40,6 +50,32 @@ class Stored:
     file_name: str
     width: int | None
     height: int | None
+
+
+def sweep(now=None) -> int:
+    """Publish media.download again for attachments still pending after ``REQUEUE_AFTER`` (a
+    publish lost after commit, a message dead-lettered while Evolution was down), and fail
+    those pending past ``GIVE_UP_AFTER``: WhatsApp's media links expire. A django-q2 schedule
+    runs it; returns how many were queued again."""
+    now = now or timezone.now()
+    pending = Attachment.objects.filter(status=PENDING)
+    expired = pending.filter(created_at__lt=now - GIVE_UP_AFTER)
+    for attachment in expired:
+        _settle(
+            attachment,
+            status=Attachment.Status.FAILED,
+            error=_("The file was not downloaded in time; WhatsApp no longer has it."),
+        )
+    stale = pending.filter(created_at__lt=now - REQUEUE_AFTER, created_at__gte=now - GIVE_UP_AFTER)
+    queued = 0
+    rows = stale.order_by("tenant_id").values_list("tenant_id", "message_id")
+    for tenant_id, group in groupby(rows.iterator(), key=itemgetter(0)):
+        payloads = [MediaDownload(tenant_id=tenant_id, message_id=pk) for _tenant, pk in group]
+        try:
+            queued += len(publish_many(payloads))
+        except TenantSuspendedError:
+            continue  # picked up again once the tenant is active
+    return queued
 
 
 def download(tenant_id, message_id, *, last_attempt: bool) -> None:
