@@ -42,7 +42,7 @@ class ApiKeyForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        if self.instance.pk:
+        if not self.instance._state.adding:
             self.initial["allowed_ips"] = "\n".join(self.instance.allowed_ips)
 
     def clean_scopes(self):
@@ -60,7 +60,7 @@ class ApiKeyForm(forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         tenant = cleaned.get("tenant") or getattr(self.instance, "tenant", None)
-        new_key = not self.instance.pk and tenant is not None
+        new_key = self.instance._state.adding and tenant is not None
         if new_key and not limits.has_product(tenant, Product.Code.API):
             raise ValidationError(
                 _("The plan of %(tenant)s does not include the API. Ask us to add it."),
