@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Department, Role, User
 from chat import outbox
 from chat.models import Conversation, ConversationEvent
+from notifications import events as alerts
 from tenancy.access import get_visible_or_404
 
 logger = logging.getLogger(__name__)
@@ -164,7 +165,7 @@ def open_new(conversation: Conversation, *, waiting: bool = True) -> Conversatio
     conversation.save(force_insert=True)
     _record(conversation, Kind.OPENED, None, {"department_id": None, "assigned_to_id": None})
     if waiting:
-        _announce_waiting(conversation)
+        alerts.conversation_waiting(conversation)
     return conversation
 
 
@@ -199,7 +200,7 @@ def assign(conversation: Conversation, agent, *, by) -> Conversation:
     conversation.status = S.OPEN
     _save(conversation, "assigned_to", "status")
     _record(conversation, Kind.ASSIGNED, by, before)
-    _announce_handed(conversation, agent, by)
+    alerts.conversation_handed(conversation, agent, by, transferred=False)
     return conversation
 
 
@@ -238,9 +239,9 @@ def transfer(
     if moves_department and department.transfer_message and conversation.instance_id:
         outbox.queue_text(conversation, department.transfer_message, by=by)
     if agent is not None:
-        _announce_handed(conversation, agent, by)
+        alerts.conversation_handed(conversation, agent, by, transferred=True)
     else:
-        _announce_waiting(conversation)
+        alerts.conversation_waiting(conversation)
     return conversation
 
 
@@ -272,18 +273,5 @@ def reopen(conversation: Conversation, *, by=None) -> Conversation:
     _to_default_queue(conversation)
     _save(conversation, "department", "status", "assigned_to", "closed_at")
     _record(conversation, Kind.REOPENED, by, before)
-    _announce_waiting(conversation)
+    alerts.conversation_waiting(conversation)
     return conversation
-
-
-# --- Telling people -----------------------------------------------------------------------
-
-
-def _announce_waiting(conversation: Conversation) -> None:
-    """A conversation waits in a department's queue: its members should know."""
-    # Hook for notifications (issue 6, part 7): not built yet.
-
-
-def _announce_handed(conversation: Conversation, agent, by) -> None:
-    """A conversation was given to ``agent`` by someone else."""
-    # Hook for notifications (issue 6, part 7): not built yet.

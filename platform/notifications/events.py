@@ -81,3 +81,43 @@ def import_finished(job) -> None:
         body,
         reverse("admin:contacts_contactimport_change", args=[job.pk]),
     )
+
+
+def _conversation_link(conversation) -> str:
+    return reverse("admin:chat_conversation_change", args=[conversation.pk])
+
+
+def conversation_waiting(conversation) -> None:
+    """A conversation waits, unclaimed, in a department's queue (new, reopened or transferred
+    there): the department's agents and managers. Once per unread notice, so a customer who
+    keeps writing to a closed chat does not flood the bell. The Inbox has no department: the
+    chat page shows it to every agent."""
+    if conversation.department_id is None:
+        return
+    notify(
+        users_with_role(
+            conversation.tenant_id,
+            [Role.AGENT, Role.MANAGER],
+            department=conversation.department_id,
+        ),
+        Kind.CONVERSATION_WAITING,
+        _("%(customer)s is waiting in %(department)s")
+        % {"customer": conversation, "department": conversation.department},
+        conversation.last_message_preview,
+        _conversation_link(conversation),
+        once=True,
+    )
+
+
+def conversation_handed(conversation, agent, by, *, transferred: bool) -> None:
+    """A conversation was assigned or transferred to ``agent``; nobody hears of what they did
+    themselves."""
+    if by is not None and by.pk == agent.pk:
+        return
+    notify(
+        agent,
+        Kind.CONVERSATION_TRANSFERRED if transferred else Kind.CONVERSATION_ASSIGNED,
+        _("%(customer)s is yours now") % {"customer": conversation},
+        _("From %(person)s.") % {"person": by} if by is not None else "",
+        _conversation_link(conversation),
+    )

@@ -1,8 +1,11 @@
 """Routing driven by WhatsApp: a new chat opens in its first queue, a customer writing to a closed
 conversation reopens it, and a transfer sends the department's message to the customer."""
 
+from functools import partial
+
 import pytest
 
+from bus.payloads import ChatSend
 from chat import routing
 from chat.models import Conversation, ConversationEvent, Message
 from tests.chat import test_sending
@@ -85,7 +88,9 @@ def test_a_transfer_sends_the_departments_message_to_the_customer(
     queued = Message.objects.get(conversation=conversation)
     assert (queued.direction, queued.status) == (Message.Direction.OUTBOUND, Message.Status.PENDING)
     assert (queued.body, queued.sent_by) == ("Vou te transferir para o Suporte.", cast.ana)
-    assert len(callbacks) == 1  # chat.send is published once the transfer commits
+    # chat.send is published once the transfer commits (bus.publish's on-commit callback).
+    published = [c.args[0].payload for c in callbacks if isinstance(c, partial)]
+    assert published == [ChatSend(tenant_id=line.tenant_id, message_id=queued.pk)]
 
     deliver(queued)
 
