@@ -171,7 +171,7 @@ def test_sigterm_while_the_broker_is_unreachable_drains_and_exits(
 
 def test_consume_refuses_to_start_for_a_queue_without_handler():
     result = subprocess.run(
-        [sys.executable, "manage.py", "consume", "chat.send", "media.download"],
+        [sys.executable, "manage.py", "consume", "chat.send", "webhook.outbound"],
         cwd=ROOT,
         env={**os.environ, "DJANGO_SETTINGS_MODULE": "tests.bus.consumer_settings"},
         capture_output=True,
@@ -180,4 +180,4 @@ def test_consume_refuses_to_start_for_a_queue_without_handler():
     )
 
     assert result.returncode == 1
-    assert "no handler is registered for media.download" in result.stderr
+    assert "no handler is registered for webhook.outbound" in result.stderr
