@@ -4,14 +4,16 @@ import hashlib
 import ipaddress
 import logging
 import secrets
+from datetime import timedelta
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from api import scopes as api_scopes
-from api.models import ApiKey
+from api.models import ApiKey, IdempotentRequest
 
 logger = logging.getLogger(__name__)
 
@@ -105,3 +107,10 @@ def revoke_key(api_key: ApiKey, *, by=None) -> bool:
             },
         )
     return bool(changed)
+
+
+def purge_idempotency_keys() -> int:
+    """Forget Idempotency-Keys older than API_IDEMPOTENCY_TTL_HOURS (an hourly q2 schedule)."""
+    cutoff = timezone.now() - timedelta(hours=settings.API_IDEMPOTENCY_TTL_HOURS)
+    deleted, _by_model = IdempotentRequest.objects.filter(created_at__lt=cutoff).delete()
+    return deleted

@@ -76,3 +76,15 @@ def test_an_overlong_key_is_refused(acme_api):
     response = post(acme_api, {"phone": "11987654321"}, "x" * 256)
     assert response.status_code == 400
     assert "Idempotency-Key" in response.json()["errors"]
+
+
+def test_old_keys_are_purged(acme_api, settings):
+    from api.services import purge_idempotency_keys
+
+    post(acme_api, {"phone": "11987654321"}, "old")
+    post(acme_api, {"phone": "11911112222"}, "new")
+    IdempotentRequest.objects.filter(key="old").update(
+        created_at=timezone.now() - timedelta(hours=settings.API_IDEMPOTENCY_TTL_HOURS + 1)
+    )
+    assert purge_idempotency_keys() == 1
+    assert list(IdempotentRequest.objects.values_list("key", flat=True)) == ["new"]

@@ -3,6 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from accounts.demo import seed_cast
+from api.demo import seed_api_key
 from campaigns.demo import seed_campaigns
 from contacts.demo import seed_contacts
 
@@ -32,6 +33,11 @@ class Command(BaseCommand):
                     _("Demo campaign %(name)s added to %(tenant)s.")
                     % {"name": name, "tenant": tenant.name}
                 )
+        acme = cast.tenants["acme"]
+        key = seed_api_key(acme)
+        self.stdout.write(
+            _("API key of %(tenant)s (docs/api.md): %(key)s") % {"tenant": acme.name, "key": key}
+        )
         self.stdout.write(
             self.style.SUCCESS(_("Demo data ready. Logins (password: %s):") % password)
         )
