@@ -5,6 +5,7 @@ from rest_framework.routers import DefaultRouter
 from api.bulk import ContactBulkUpsertView
 from api.contacts import ContactViewSet, ListViewSet, TagViewSet
 from api.instances import InstanceViewSet
+from api.messages import MessageViewSet
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
@@ -12,6 +13,7 @@ router.register("contacts", ContactViewSet, basename="contact")
 router.register("tags", TagViewSet, basename="tag")
 router.register("lists", ListViewSet, basename="list")
 router.register("instances", InstanceViewSet, basename="instance")
+router.register("messages", MessageViewSet, basename="message")
 
 v1 = [
     # Before the router: "bulk" would otherwise be read as a contact id.
