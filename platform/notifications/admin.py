@@ -5,7 +5,7 @@ from django.contrib import admin, messages
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext_lazy
 from unfold.decorators import display
 
 from admin_ext.display import excerpt
@@ -59,7 +59,7 @@ class NotificationAdmin(ReadOnlyRecordAdmin, TenantModelAdmin):
         return format_html(
             '<a class="text-primary-600 underline" href="{}">{}</a>',
             reverse("notifications:open", args=[obj.pk]),
-            _("Open"),
+            pgettext_lazy("open a notification", "Open"),
         )
 
     @admin.action(description=_("Mark selected as read"), permissions=["view"])
