@@ -39,6 +39,15 @@ class Picture:
     content_type: str
 
 
+@dataclass(frozen=True)
+class Entry:
+    """What the cache holds for a contact: the URL it was fetched from ('' when WhatsApp showed
+    none), and the picture (None: none, or not kept)."""
+
+    url: str
+    picture: Picture | None
+
+
 class Unavailable(Exception):
     pass
 
@@ -47,15 +56,26 @@ def _key(contact_id) -> str:
     return f"media:contact-picture:{contact_id}"
 
 
-def cached(contact_id) -> Picture | None:
-    """The cached picture, or None (no picture, or not fetched yet)."""
-    found = cache.get(_key(contact_id))
-    return found if isinstance(found, Picture) else None
+def _entry(contact: Contact) -> Entry | None:
+    """The cached entry while it is current: WhatsApp reporting another picture URL for the
+    contact (contacts.update) makes it stale."""
+    found = cache.get(_key(contact.pk))
+    if not isinstance(found, Entry):
+        return None
+    if contact.profile_picture_url and found.url != contact.profile_picture_url:
+        return None
+    return found
+
+
+def cached(contact: Contact) -> Picture | None:
+    """The current cached picture, or None (no picture, stale, or not fetched yet)."""
+    entry = _entry(contact)
+    return entry.picture if entry else None
 
 
 def request_refresh(contact: Contact) -> bool:
-    """Ask contact.profile_pic for ``contact``'s picture unless it is known or asked for."""
-    if cache.get(_key(contact.pk)) is not None:
+    """Ask contact.profile_pic for ``contact``'s picture unless it is current or asked for."""
+    if _entry(contact) is not None:
         return False  # cached, or known to have none (for a while)
     if not cache.add(f"{_key(contact.pk)}:asked", 1, REQUEST_SECONDS):
         return False
@@ -89,23 +109,22 @@ def refresh(tenant_id, contact_id, instance_id) -> None:
             "no profile picture for contact %s: %s", contact.pk, exc, extra={"tenant_id": tenant_id}
         )
         return
-    if not answer.url:  # hidden or none
-        cache.set(_key(contact.pk), "none", MISSING_SECONDS)
-        return
-    try:
-        picture = _download(answer.url)
-    except Unavailable as exc:
-        logger.warning(
-            "profile picture of contact %s not kept: %s",
-            contact.pk,
-            exc,
-            extra={"tenant_id": tenant_id},
-        )
-        cache.set(_key(contact.pk), "none", MISSING_SECONDS)
-        return
-    cache.set(_key(contact.pk), picture, CACHE_SECONDS)
-    Contact.objects.filter(pk=contact.pk).exclude(profile_picture_url=answer.url).update(
-        profile_picture_url=answer.url
+    url = answer.url or ""  # None: hidden or none
+    picture = None
+    if url:
+        try:
+            picture = _download(url)
+        except Unavailable as exc:
+            logger.warning(
+                "profile picture of contact %s not kept: %s",
+                contact.pk,
+                exc,
+                extra={"tenant_id": tenant_id},
+            )
+    seconds = CACHE_SECONDS if picture else MISSING_SECONDS
+    cache.set(_key(contact.pk), Entry(url, picture), seconds)
+    Contact.objects.filter(pk=contact.pk).exclude(profile_picture_url=url).update(
+        profile_picture_url=url
     )
 
 

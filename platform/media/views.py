@@ -45,7 +45,7 @@ def attachment_thumbnail(request, pk):
 @permission_required("contacts.view_contact", raise_exception=True)
 def contact_picture(request, pk):
     contact = get_visible_or_404(Contact, request.user, pk=pk)
-    picture = profile_pictures.cached(contact.pk)
+    picture = profile_pictures.cached(contact)
     if picture is None:
         profile_pictures.request_refresh(contact)
         raise Http404("No picture yet.")

@@ -46,7 +46,8 @@ def picture_url(contact):
 def test_the_picture_is_fetched_and_cached_for_a_week(maria, line, pictures_served, simulator):
     refresh(maria, line)
 
-    picture = profile_pictures.cached(maria.pk)
+    maria.refresh_from_db()
+    picture = profile_pictures.cached(maria)
     assert picture.data == samples.sample("imageMessage")
     assert picture.content_type == "image/jpeg"
     maria.refresh_from_db()
@@ -84,12 +85,32 @@ def test_a_miss_asks_for_a_refresh_once(maria, login, cast, django_capture_on_co
 def test_a_picture_over_the_limit_is_not_kept(maria, line, pictures_served, settings):
     settings.PROFILE_PICTURE_MAX_BYTES = 100  # the sample is 543 bytes
     refresh(maria, line)
-    assert profile_pictures.cached(maria.pk) is None
+    assert profile_pictures.cached(maria) is None
     assert profile_pictures.request_refresh(maria) is False  # known to have none, for a day
 
 
 def test_a_contact_without_a_picture_is_not_asked_again_at_once(maria, line, simulator):
     simulator.control.set_not_on_whatsapp([PHONE[1:]])  # Evolution answers a null URL
     refresh(maria, line)
-    assert profile_pictures.cached(maria.pk) is None
+    assert profile_pictures.cached(maria) is None
     assert profile_pictures.request_refresh(maria) is False
+
+
+def test_a_new_picture_reported_by_whatsapp_makes_the_cached_one_stale(
+    maria, line, pictures_served, django_capture_on_commit_callbacks
+):
+    refresh(maria, line)
+    maria.refresh_from_db()
+    assert profile_pictures.cached(maria) is not None
+
+    # contacts.update brings another URL (chat.ingest.update_contacts stores it)
+    Contact.objects.filter(pk=maria.pk).update(profile_picture_url="https://pps.whatsapp.net/b.jpg")
+    maria.refresh_from_db()
+
+    assert profile_pictures.cached(maria) is None
+    with django_capture_on_commit_callbacks() as callbacks:
+        assert profile_pictures.request_refresh(maria) is True
+    assert len(callbacks) == 1
+    refresh(maria, line)  # the consumer fetches the current one from Evolution again
+    maria.refresh_from_db()
+    assert profile_pictures.cached(maria) is not None
