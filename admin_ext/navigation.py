@@ -95,6 +95,12 @@ SECTIONS = [
             ),
             (_("Add-ons"), "extension", "admin:tenancy_addon_changelist", "tenancy.addon"),
             (_("API keys"), "key", "admin:api_apikey_changelist", "api.apikey"),
+            (
+                _("Webhooks"),
+                "webhook",
+                "admin:api_webhooksubscription_changelist",
+                "api.webhooksubscription",
+            ),
         ],
     ),
     (

@@ -41,6 +41,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "campaigns.campaignrecipient": VIEW,
         # Keys act for the whole company: only its administrators manage them.
         "api.apikey": ALL,
+        "api.webhooksubscription": ALL,
         # Each user sees their own (Notification.objects.visible_to).
         "notifications.notification": VIEW,
     },

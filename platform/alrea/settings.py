@@ -411,5 +411,8 @@ SPECTACULAR_SETTINGS = {
 }
 # How long an Idempotency-Key and the first answer to its request are kept.
 API_IDEMPOTENCY_TTL_HOURS = env.int("API_IDEMPOTENCY_TTL_HOURS", 24, min_value=1)
+# Webhook URLs on loopback or private networks: refused in production (SSRF), allowed for a
+# laptop's receiver in development.
+API_WEBHOOK_ALLOW_PRIVATE_URLS = env.bool("API_WEBHOOK_ALLOW_PRIVATE_URLS", not PRODUCTION)
 
 HEALTHZ_TIMEOUT_SECONDS = env.int("HEALTHZ_TIMEOUT_SECONDS", 3, min_value=1)

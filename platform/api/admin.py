@@ -16,8 +16,8 @@ from unfold.decorators import action, display
 from admin_ext.buttons import ObjectButtonsMixin
 from admin_ext.tenant_admin import TenantModelAdmin
 from api import scopes as api_scopes
-from api import services
-from api.models import ApiKey
+from api import services, webhooks
+from api.models import ApiKey, WebhookSubscription
 from tenancy import limits
 from tenancy.models import Product
 
@@ -203,3 +203,49 @@ class ApiKeyAdmin(ObjectButtonsMixin, TenantModelAdmin):
         may_revoke = self.may_press_buttons(request, obj)
         extra_context = {**(extra_context or {}), "may_revoke": may_revoke}
         return super().change_view(request, object_id, form_url, extra_context)
+
+
+class SubscriptionForm(forms.ModelForm):
+    events = forms.MultipleChoiceField(
+        label=_("events"),
+        choices=list(webhooks.EVENTS.items()),
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    class Meta:
+        model = WebhookSubscription
+        fields = ["tenant", "url", "events", "description", "is_active"]
+
+    def clean_events(self):
+        return webhooks.clean_events(self.cleaned_data["events"])
+
+    def clean_url(self):
+        webhooks.check_url(self.cleaned_data["url"])
+        return self.cleaned_data["url"]
+
+
+@admin.register(WebhookSubscription)
+class WebhookSubscriptionAdmin(TenantModelAdmin):
+    form = SubscriptionForm
+    list_display = ["url", "event_list", "is_active", "created_at", "tenant"]
+    list_filter = ["tenant", "is_active"]
+    list_select_related = ["tenant"]
+    search_fields = ["url", "description"]
+    fields = ["tenant", "url", "events", "description", "is_active"]
+
+    @display(description=_("events"))
+    def event_list(self, obj):
+        return ", ".join(obj.events)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if not change:
+            self.message_user(
+                request,
+                gettext(
+                    "Deliveries are signed with this secret; copy it now, it will not be shown "
+                    "again: %(secret)s"
+                )
+                % {"secret": obj.secret},
+                messages.WARNING,
+            )

@@ -1,3 +1,4 @@
+import secrets
 import uuid
 
 from django.conf import settings
@@ -5,6 +6,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from alrea.encryption import EncryptedTextField
 from tenancy.models import TenantOwned
 
 
@@ -86,3 +88,28 @@ class IdempotentRequest(TenantOwned):
         constraints = [
             models.UniqueConstraint(fields=["tenant", "key"], name="idempotency_key_per_tenant")
         ]
+
+
+def new_signing_secret() -> str:
+    return f"whsec_{secrets.token_urlsafe(32)}"
+
+
+class WebhookSubscription(TenantOwned):
+    """Where an integrator wants our events, and the secret their deliveries are signed with."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    url = models.URLField(_("URL"), max_length=1000)
+    events = models.JSONField(_("events"), default=list)
+    description = models.CharField(_("description"), max_length=200, blank=True)
+    # Shared with the integrator (shown when the subscription is created) to check signatures.
+    secret = EncryptedTextField(default=new_signing_secret, editable=False)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("webhook subscription")
+        verbose_name_plural = _("webhook subscriptions")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return self.url

@@ -6,6 +6,7 @@ from api.bulk import ContactBulkUpsertView
 from api.contacts import ContactViewSet, ListViewSet, TagViewSet
 from api.instances import InstanceViewSet
 from api.messages import MessageViewSet
+from api.subscriptions import SubscriptionViewSet
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
@@ -14,6 +15,7 @@ router.register("tags", TagViewSet, basename="tag")
 router.register("lists", ListViewSet, basename="list")
 router.register("instances", InstanceViewSet, basename="instance")
 router.register("messages", MessageViewSet, basename="message")
+router.register("webhooks", SubscriptionViewSet, basename="webhook")
 
 v1 = [
     # Before the router: "bulk" would otherwise be read as a contact id.

@@ -19,6 +19,7 @@ from django_q.models import Failure, OrmQ, Schedule, Success
 
 from accounts.models import Department, Role, User
 from api import services as api_services
+from api.models import WebhookSubscription
 from campaigns import transitions
 from campaigns.models import Campaign, CampaignMessage, CampaignRecipient
 from chat.models import Conversation, Message
@@ -243,6 +244,16 @@ def _campaign_recipient(cast, tenant, marker):
 def _api_key(cast, tenant, marker):
     key, _secret = api_services.create_key(tenant, name=f"{marker} key", scopes=["contacts:read"])
     return key
+
+
+@tenant_factory("api.WebhookSubscription")
+def _webhook_subscription(cast, tenant, marker):
+    return WebhookSubscription.objects.create(
+        tenant=tenant,
+        url=f"https://{tenant.slug}.example.com/hooks",
+        events=["contact.created"],
+        description=f"{marker} webhook",
+    )
 
 
 @platform_factory("whatsapp.EvolutionServer")
