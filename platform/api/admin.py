@@ -107,13 +107,11 @@ class ApiKeyAdmin(ObjectButtonsMixin, TenantModelAdmin):
     ]
 
     def get_fieldsets(self, request, obj=None):
-        if obj is None:
-            self.fieldsets, saved = self.add_fieldsets, self.fieldsets
-            try:
-                return super().get_fieldsets(request, obj)
-            finally:
-                self.fieldsets = saved
-        return super().get_fieldsets(request, obj)
+        hidden = set() if request.user.is_superuser else {"tenant"}
+        return [
+            (title, {**options, "fields": [f for f in options["fields"] if f not in hidden]})
+            for title, options in (self.fieldsets if obj else self.add_fieldsets)
+        ]
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
