@@ -53,6 +53,8 @@ def test_an_agent_gets_the_file_of_their_department(login, cast, in_sales):
     assert response["Content-Type"] == "image/jpeg"
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response["Cache-Control"].startswith("private")
+    assert response["Accept-Ranges"] == "bytes"
+    assert response["Content-Disposition"].startswith("inline;")
 
 
 def test_the_preview_is_served_too(login, cast, in_sales):
@@ -135,3 +137,31 @@ def test_an_s3_url_without_its_signature_is_refused(login, cast, line, receive, 
     signed = login(cast.ana).get(url(attachment))["Location"]
     unsigned = signed.split("?")[0]
     assert httpx.get(unsigned).status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("asked", "start", "end"),
+    [("bytes=0-9", 0, 9), ("bytes=500-", 500, None), ("bytes=-43", -43, None)],
+)
+def test_a_player_gets_the_range_it_asks_for(login, cast, in_sales, asked, start, end):
+    whole = samples.sample("imageMessage")
+    expected = whole[start : None if end is None else end + 1]
+
+    response = login(cast.alice).get(url(in_sales), headers={"Range": asked})
+
+    assert response.status_code == 206
+    assert body_of(response) == expected
+    first = start % len(whole)
+    assert response["Content-Range"] == f"bytes {first}-{first + len(expected) - 1}/{len(whole)}"
+    assert response["Content-Length"] == str(len(expected))
+
+
+def test_a_range_past_the_end_is_refused(login, cast, in_sales):
+    size = len(samples.sample("imageMessage"))
+    response = login(cast.alice).get(url(in_sales), headers={"Range": f"bytes={size}-"})
+    assert response.status_code == 416 and response["Content-Range"] == f"bytes */{size}"
+
+
+def test_a_range_of_another_departments_file_is_still_404(login, cast, in_support):
+    response = login(cast.alice).get(url(in_support), headers={"Range": "bytes=0-9"})
+    assert response.status_code == 404
