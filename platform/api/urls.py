@@ -4,6 +4,7 @@ from rest_framework.routers import DefaultRouter
 
 from api.bulk import ContactBulkUpsertView
 from api.contacts import ContactViewSet, ListViewSet, TagViewSet
+from api.conversations import ConversationViewSet
 from api.instances import InstanceViewSet
 from api.messages import MessageViewSet
 from api.subscriptions import SubscriptionViewSet
@@ -15,6 +16,7 @@ router.register("tags", TagViewSet, basename="tag")
 router.register("lists", ListViewSet, basename="list")
 router.register("instances", InstanceViewSet, basename="instance")
 router.register("messages", MessageViewSet, basename="message")
+router.register("conversations", ConversationViewSet, basename="conversation")
 router.register("webhooks", SubscriptionViewSet, basename="webhook")
 
 v1 = [
