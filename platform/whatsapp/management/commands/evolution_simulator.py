@@ -29,6 +29,11 @@ class Command(BaseCommand):
         parser.add_argument("--error-rate", type=float, default=0.0)
         parser.add_argument("--reply-probability", type=float, default=0.0)
         parser.add_argument("--duplicate-webhooks", action="store_true")
+        parser.add_argument(
+            "--serve-profile-pictures",
+            action="store_true",
+            help="profile-picture URLs served by the simulator instead of WhatsApp's CDN",
+        )
         parser.add_argument("--wire-version", default="2.3.7", help="2.3.7 or legacy")
 
     def handle(self, *args, **options):
@@ -44,6 +49,7 @@ class Command(BaseCommand):
                 "error_rate": options["error_rate"],
                 "reply_probability": options["reply_probability"],
                 "duplicate_webhooks": options["duplicate_webhooks"],
+                "serve_profile_pictures": options["serve_profile_pictures"],
                 "version": options["wire_version"],
             }
         )
