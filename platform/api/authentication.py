@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
+from rest_framework.exceptions import AuthenticationFailed
 
 from api.models import ApiKey
 from api.services import hash_key, split_key
@@ -22,10 +23,6 @@ from tenancy.models import Product
 
 # last_used_at is written at most this often per key, not on every request.
 LAST_USED_PRECISION = timedelta(minutes=1)
-
-
-class ApiAuthenticationFailed(exceptions.AuthenticationFailed):
-    pass
 
 
 @dataclass(frozen=True)
@@ -41,10 +38,6 @@ class ApiClient:
     @property
     def tenant(self):
         return self.key.tenant
-
-    @property
-    def pk(self):
-        return None
 
     def __str__(self):
         return f"API key {self.key.prefix}"
@@ -67,7 +60,7 @@ class ApiKeyAuthentication(BaseAuthentication):
                 _("Send your API key in the header “Authorization: Bearer <key>”.")
             )
         if header[0].lower() != self.keyword.lower() or len(header) != 2:
-            raise ApiAuthenticationFailed(
+            raise AuthenticationFailed(
                 _("Use “Authorization: Bearer <key>”."), code="invalid_authorization_header"
             )
         api_key = self._key(header[1])
@@ -82,17 +75,17 @@ class ApiKeyAuthentication(BaseAuthentication):
             api_key = ApiKey.objects.select_related("tenant__plan").filter(prefix=parts[0]).first()
         # Constant-time comparison of the hashes: timing must not tell how much matched.
         if api_key is None or not hmac.compare_digest(api_key.key_hash, hash_key(presented)):
-            raise ApiAuthenticationFailed(_("This API key is not valid."), code="invalid_key")
+            raise AuthenticationFailed(_("This API key is not valid."), code="invalid_key")
         return api_key
 
     def _check(self, api_key: ApiKey, request) -> None:
         if api_key.is_revoked:
-            raise ApiAuthenticationFailed(_("This API key was revoked."), code="revoked_key")
+            raise AuthenticationFailed(_("This API key was revoked."), code="revoked_key")
         if api_key.is_expired():
-            raise ApiAuthenticationFailed(_("This API key has expired."), code="expired_key")
+            raise AuthenticationFailed(_("This API key has expired."), code="expired_key")
         tenant = api_key.tenant
         if tenant.is_suspended:
-            raise ApiAuthenticationFailed(
+            raise AuthenticationFailed(
                 _("The account of %(tenant)s is suspended. Contact support.")
                 % {"tenant": tenant.name},
                 code="tenant_suspended",

@@ -285,9 +285,6 @@ class SegmentViewSet(TenantViewSetMixin, viewsets.ModelViewSet):
     def create(self, request, *args, **kwargs):
         return super().create(request, *args, **kwargs)
 
-    def perform_destroy(self, segment):
-        segment.delete()
-
     @extend_schema(
         request=MembersSerializer,
         responses={200: {"type": "object", "properties": {"changed": {"type": "integer"}}}},
