@@ -44,7 +44,9 @@ class Env:
             return False
         raise ImproperlyConfigured(f"{name} must be a boolean (true/false), got {value!r}.")
 
-    def int(self, name: str, default: int, *, min_value: int | None = None) -> int:
+    def int(
+        self, name: str, default: int, *, min_value: int | None = None, max_value: int | None = None
+    ) -> int:
         value = self._raw(name)
         if not value:
             return default
@@ -54,6 +56,8 @@ class Env:
             raise ImproperlyConfigured(f"{name} must be an integer, got {value!r}.") from None
         if min_value is not None and number < min_value:
             raise ImproperlyConfigured(f"{name} must be at least {min_value}, got {number}.")
+        if max_value is not None and number > max_value:
+            raise ImproperlyConfigured(f"{name} must be at most {max_value}, got {number}.")
         return number
 
     def list(self, name: str, default: list[str] | None = None) -> list[str]:

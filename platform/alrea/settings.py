@@ -253,6 +253,9 @@ CAMPAIGN_IN_FLIGHT_PER_NUMBER = env.int("CAMPAIGN_IN_FLIGHT_PER_NUMBER", 2, min_
 CAMPAIGN_MAX_ATTEMPTS = env.int("CAMPAIGN_MAX_ATTEMPTS", 3, min_value=1)
 CAMPAIGN_RETRY_SECONDS = env.int("CAMPAIGN_RETRY_SECONDS", 30, min_value=1)
 CAMPAIGN_RECONCILE_AFTER_SECONDS = env.int("CAMPAIGN_RECONCILE_AFTER_SECONDS", 300, min_value=1)
+CHAT_RECONCILE_AFTER_SECONDS = env.int(
+    "CHAT_RECONCILE_AFTER_SECONDS", 120, min_value=1, max_value=240
+)
 CAMPAIGN_TYPING_MS = env.int("CAMPAIGN_TYPING_MS", 1500, min_value=0)
 # Fernet keys for secrets stored in the database (instance tokens); see alrea/encryption.py.
 FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS")

@@ -41,9 +41,9 @@ from alrea.phones import normalize_phone
 from campaigns import dispatch, services, transitions, wakeups, window
 from campaigns.models import Campaign, CampaignMessage, CampaignRecipient
 from chat import ingest
-from whatsapp import events, evolution, health
+from whatsapp import events, evolution, health, inbound
 from whatsapp import services as instance_services
-from whatsapp.models import ConnectionState, InstanceDailyStats, WebhookEvent, WhatsAppInstance
+from whatsapp.models import ConnectionState, InstanceDailyStats, WhatsAppInstance
 from whatsapp.servers import server_for
 
 logger = logging.getLogger(__name__)
@@ -420,8 +420,6 @@ def record_sent(recipient, instance, provider_id: str, remote_jid: str, text: st
             timestamp=when,
             campaign_recipient=recipient,
         )
-        from whatsapp import inbound
-
         inbound.apply_waiting(message)
 
 
@@ -464,17 +462,10 @@ def _echo_of(recipient: CampaignRecipient) -> events.MessageEvent | None:
     """Evolution's ``send.message`` for this recipient after it was claimed, if any."""
     if recipient.instance_id is None or recipient.contact_id is None:
         return None
-    candidates = WebhookEvent.objects.filter(
-        instance_id=recipient.instance_id,
-        event="send.message",
-        received_at__gte=recipient.claimed_at - timedelta(seconds=5),
-    ).order_by("received_at")
-    for row in candidates:
-        try:
-            _envelope, echo = events.parse(row.payload)
-            digits = events.jid_phone(echo.key.remote_jid)
+    since = recipient.claimed_at - timedelta(seconds=5)
+    for echo in inbound.echoes_since(recipient.instance_id, since):
+        digits = events.jid_phone(echo.key.remote_jid)
+        with contextlib.suppress(ValidationError):
             if digits and normalize_phone(f"+{digits}") == recipient.contact.phone:
                 return echo
-        except (events.MalformedEvent, ValidationError):
-            continue
     return None

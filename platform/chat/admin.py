@@ -17,7 +17,7 @@ from admin_ext.display import excerpt, pretty_json, status_badge
 from admin_ext.paginators import CappedCountPaginator
 from admin_ext.permissions import ReadOnlyRecordAdmin
 from admin_ext.tenant_admin import TenantModelAdmin
-from chat import routing
+from chat import routing, sending
 from chat.forms import AssignForm, TransferForm
 from chat.models import Attachment, Conversation, ConversationEvent, Message
 from contacts.admin import PHONE_LIKE
@@ -361,6 +361,30 @@ class MessageAdmin(HistoryAdmin):
     ]
 
     status_label = status_badge(MESSAGE_COLOURS)
+    actions = ["send_again"]
+
+    @admin.action(description=_("Send the failed messages again"), permissions=["view"])
+    def send_again(self, request, queryset):
+        # The changelist is already limited to the conversations this user may see.
+        failed = queryset.filter(status=Message.Status.FAILED)
+        queued = sum(sending.retry(message) for message in failed)
+        skipped = queryset.count() - queued
+        self.message_user(
+            request,
+            ngettext("%(count)d message queued again.", "%(count)d messages queued again.", queued)
+            % {"count": queued},
+        )
+        if skipped:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d was left alone: only failed messages of ours are sent again.",
+                    "%(count)d were left alone: only failed messages of ours are sent again.",
+                    skipped,
+                )
+                % {"count": skipped},
+                level=messages.WARNING,
+            )
 
     @admin.display(description=_("instance"))
     def instance(self, obj):

@@ -8,11 +8,15 @@ transient error (back to pending, and the bus retries).
 """
 
 import logging
+from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from bus.payloads import ChatSend
+from bus.publish import publish
 from chat.models import Message
 from whatsapp import evolution, health, inbound, servers
 
@@ -33,9 +37,10 @@ def send_message(tenant_id, message_id) -> None:
         .select_related("conversation__contact", "conversation__instance")
         .get(pk=message_id)
     )
+    # The message's time becomes the moment it goes out (the reconciler reads it).
     claimed = Message.objects.filter(
         pk=message.pk, direction=Message.Direction.OUTBOUND, status=S.PENDING
-    ).update(status=S.SENDING)
+    ).update(status=S.SENDING, timestamp=timezone.now())
     if not claimed:  # another delivery of the same message has it, or it is settled
         return
     instance = message.conversation.instance
@@ -87,3 +92,69 @@ def _record_sent(message: Message, instance, sent: evolution.SentMessage) -> Non
             # Receipts and the send.message echo may have arrived before this answer.
             inbound.apply_waiting(message)
             health.count(instance, sent=1)
+
+
+# --- Sends that never finished, and sending again ----------------------------------------
+
+
+def reconcile(now=None) -> int:
+    """Messages left in "sending" for CHAT_RECONCILE_AFTER_SECONDS (no answer in time, or a
+    consumer that died): sent if Evolution echoed them (``send.message``), else failed with a
+    reason, so the agent sees it and can send again. A django-q2 schedule, every minute; it must
+    come before the webhook worker gives up on the waiting echo (5 minutes) and stores it as a
+    message of its own."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(seconds=settings.CHAT_RECONCILE_AFTER_SECONDS)
+    stuck = Message.objects.filter(
+        direction=Message.Direction.OUTBOUND,
+        status=S.SENDING,
+        campaign_recipient__isnull=True,
+        timestamp__lt=cutoff,
+    ).select_related("conversation__instance__tenant")
+    settled = 0
+    for message in stuck:
+        instance = message.conversation.instance
+        echo = _echo_of(message) if instance else None
+        if echo is None:
+            _settle(message, S.FAILED, _("WhatsApp never confirmed this message: not sent."))
+        else:
+            sent = evolution.SentMessage(
+                key_id=echo.key.id,
+                remote_jid=echo.key.remote_jid,
+                timestamp=echo.timestamp,
+                message_type="conversation",
+                message={},
+            )
+            _record_sent(message, instance, sent)
+        settled += 1
+    return settled
+
+
+def _echo_of(message: Message):
+    """The echo of ``message``: same chat and text, after it went out, not stored already."""
+    known = set(
+        Message.objects.filter(
+            conversation=message.conversation, timestamp__gte=message.timestamp
+        ).values_list("provider_id", flat=True)
+    )
+    since = message.timestamp - timedelta(seconds=5)
+    for echo in inbound.echoes_since(message.conversation.instance_id, since):
+        same_chat = echo.key.remote_jid == message.conversation.remote_jid
+        if same_chat and echo.content.body == message.body and echo.key.id not in known:
+            return echo
+    return None
+
+
+def retry(message: Message) -> bool:
+    """Send a failed message again (the chat's "retry"): pending, and queued on chat.send.
+    False when it is not a failed message of ours."""
+    with transaction.atomic():
+        queued = Message.objects.filter(
+            pk=message.pk,
+            direction=Message.Direction.OUTBOUND,
+            status=S.FAILED,
+            campaign_recipient__isnull=True,
+        ).update(status=S.PENDING, error="", failed_at=None)
+        if queued:
+            publish(ChatSend(tenant_id=message.tenant_id, message_id=message.pk))
+    return bool(queued)

@@ -312,6 +312,22 @@ def replay(rows) -> ReplayResult:
     return result
 
 
+def echoes_since(instance_id, since):
+    """Evolution's ``send.message`` echoes of ``instance_id`` received since ``since``, parsed,
+    oldest first (malformed ones left out): how a send whose answer never came is told from
+    one that never happened."""
+    rows = WebhookEvent.objects.filter(
+        instance_id=instance_id, event="send.message", received_at__gte=since
+    ).order_by("received_at")
+    for row in rows.iterator():
+        try:
+            _envelope, echo = events.parse(row.payload)
+        except events.MalformedEvent:
+            continue
+        if isinstance(echo, events.MessageEvent):
+            yield echo
+
+
 def settle_waiting(now=None) -> int:
     """Events still waiting for their message after DEFERRED_PATIENCE (a django-q2 schedule).
 

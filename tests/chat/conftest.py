@@ -2,16 +2,21 @@ from datetime import timedelta
 
 import pytest
 from django.conf import settings
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accounts.models import User
 from chat.models import Conversation, Message
+from whatsapp import services as instance_services
 from whatsapp.models import WhatsAppInstance
 
 
 @pytest.fixture(autouse=True)
 def english_pages(client):
+    """Pages and the texts code writes (a message's error) in English, whatever test ran
+    before in this thread (a request's language otherwise stays active after it)."""
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    with translation.override("en"):
+        yield
 
 
 def make_line(tenant, name):
@@ -70,3 +75,22 @@ def make_agent(tenant, email, *departments, role="agent"):
     person = User.objects.create_user(email, "agent-password-1", tenant=tenant, role=role)
     person.departments.set(departments)
     return person
+
+
+@pytest.fixture
+def simulator(settings, evolution_simulator, webhook_capture):
+    """Evolution is the simulator; its webhooks go to a local recorder (not applied here)."""
+    settings.EVOLUTION_API_URL = evolution_simulator.url
+    settings.EVOLUTION_API_KEY = evolution_simulator.api_key
+    settings.PUBLIC_URL = webhook_capture.url.rstrip("/")
+    return evolution_simulator
+
+
+@pytest.fixture
+def line(cast, simulator):
+    """Acme's number on the simulator, connected."""
+    instance = instance_services.create_instance(cast.acme, "Acme Vendas")
+    simulator.control.scan(instance.evolution_name, number="5511900001111")
+    WhatsAppInstance.objects.filter(pk=instance.pk).update(state="open")
+    instance.refresh_from_db()
+    return instance

@@ -81,3 +81,43 @@ def test_detail_shows_metadata_pretty_printed_and_the_attachment(cast, login, co
     assert "&quot;documentMessage&quot;: {\n    &quot;fileLength&quot;" in page
     assert "application/pdf" in page
     assert 'name="attachment-0-file_name"' not in page  # shown, not editable
+
+
+def _failed(conversation, key):
+    return make_message(
+        conversation,
+        3,
+        f"{key} failed",
+        direction=Message.Direction.OUTBOUND,
+        status=Message.Status.FAILED,
+        error="Not sent: the WhatsApp number is disconnected.",
+    )
+
+
+def _send_again(client, *messages_chosen):
+    return client.post(
+        admin_url(Message, "changelist"),
+        {"action": "send_again", "_selected_action": [str(m.pk) for m in messages_chosen]},
+        follow=True,
+    )
+
+
+def test_an_agent_sends_her_failed_message_again(cast, login, conversations, messages):
+    failed = _failed(conversations["sales"], "sales")
+    response = _send_again(login(cast.alice), failed, messages["sales"])
+    assert response.status_code == 200
+    texts = [str(m) for m in response.context["messages"]]
+    assert "1 message queued again." in texts
+    assert any("only failed messages of ours" in text for text in texts)
+    failed.refresh_from_db()
+    assert (failed.status, failed.error) == (Message.Status.PENDING, "")
+
+
+def test_nobody_sends_again_a_message_they_cannot_see(cast, login, conversations):
+    acme_support = _failed(conversations["support"], "support")  # not alice's department
+    acme_sales = _failed(conversations["sales"], "sales")
+    _send_again(login(cast.alice), acme_support)
+    _send_again(login(cast.gabriel), acme_sales)  # another company
+    for message in (acme_support, acme_sales):
+        message.refresh_from_db()
+        assert message.status == Message.Status.FAILED

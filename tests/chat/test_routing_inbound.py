@@ -8,7 +8,6 @@ import pytest
 from bus.payloads import ChatSend
 from chat import routing
 from chat.models import Conversation, ConversationEvent, Message
-from tests.chat import test_sending
 from tests.chat.conftest import make_agent
 from tests.chat.test_sending import chat_with, deliver
 from tests.whatsapp.webhooks import conftest as webhooks
@@ -21,7 +20,6 @@ Kind = ConversationEvent.Kind
 # Fixtures of the webhook tests (a signed poster, Acme's instance) and of the sending tests
 # (Acme's number on the Evolution simulator).
 evolution, acme_instance = webhooks.evolution, webhooks.acme_instance
-simulator, line = test_sending.simulator, test_sending.line
 
 
 def test_a_new_chat_starts_its_timeline_in_the_inbox(evolution, acme_instance):

@@ -17,30 +17,9 @@ from contacts.models import Contact
 from tests.whatsapp.webhooks import payloads as p
 from tests.whatsapp.webhooks.conftest import Evolution
 from whatsapp import evolution, health
-from whatsapp import services as instance_services
-from whatsapp.models import WhatsAppInstance
 
 pytestmark = pytest.mark.django_db
 S = Message.Status
-
-
-@pytest.fixture
-def simulator(settings, evolution_simulator, webhook_capture):
-    """Evolution is the simulator; its webhooks go to a local recorder (not applied here)."""
-    settings.EVOLUTION_API_URL = evolution_simulator.url
-    settings.EVOLUTION_API_KEY = evolution_simulator.api_key
-    settings.PUBLIC_URL = webhook_capture.url.rstrip("/")
-    return evolution_simulator
-
-
-@pytest.fixture
-def line(cast, simulator):
-    """Acme's number on the simulator, connected."""
-    instance = instance_services.create_instance(cast.acme, "Acme Vendas")
-    simulator.control.scan(instance.evolution_name, number="5511900001111")
-    WhatsAppInstance.objects.filter(pk=instance.pk).update(state="open")
-    instance.refresh_from_db()
-    return instance
 
 
 def chat_with(line, phone: str) -> Conversation:

@@ -35,6 +35,12 @@ def test_an_integer_below_its_minimum_fails():
         Env({"N": "0"}).int("N", 5, min_value=1)
 
 
+def test_an_integer_above_its_maximum_fails():
+    with pytest.raises(ImproperlyConfigured, match="at most 240"):
+        Env({"N": "241"}).int("N", 5, max_value=240)
+    assert Env({"N": "240"}).int("N", 5, max_value=240) == 240
+
+
 def test_lists_are_comma_separated_and_trimmed():
     assert Env({"HOSTS": " a.com, b.com ,,"}).list("HOSTS") == ["a.com", "b.com"]
 
