@@ -222,9 +222,20 @@ class SubscriptionForm(forms.ModelForm):
         return self.cleaned_data["url"]
 
 
+def _ping(subscription) -> None:
+    """Send the test ping; a failed one becomes the error message shown."""
+    outcome = webhooks.deliver_test(subscription)
+    if not outcome["delivered"]:
+        raise ValidationError(
+            gettext("The test ping was not accepted: %(reason)s")
+            % {"reason": outcome["error"] or f"HTTP {outcome['status_code']}"}
+        )
+
+
 @admin.register(WebhookSubscription)
-class WebhookSubscriptionAdmin(TenantModelAdmin):
+class WebhookSubscriptionAdmin(ObjectButtonsMixin, TenantModelAdmin):
     form = SubscriptionForm
+    change_form_outer_before_template = "admin/api/webhooksubscription/test_panel.html"
     list_display = ["url", "event_list", "is_active", "created_at", "tenant"]
     list_filter = ["tenant", "is_active"]
     list_select_related = ["tenant"]
@@ -247,3 +258,23 @@ class WebhookSubscriptionAdmin(TenantModelAdmin):
                 % {"secret": obj.secret},
                 messages.WARNING,
             )
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/test/",
+                self.admin_site.admin_view(self.test_view),
+                name="api_webhooksubscription_test",
+            ),
+            *super().get_urls(),
+        ]
+
+    def test_view(self, request, object_id):
+        return self.object_button(
+            request, object_id, _ping, gettext("The test ping was delivered (HTTP 2xx).")
+        )
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        may_test = self.may_press_buttons(request, self.get_object(request, object_id))
+        extra_context = {**(extra_context or {}), "may_test": may_test}
+        return super().change_view(request, object_id, form_url, extra_context)

@@ -34,3 +34,20 @@ def test_private_url_is_refused_on_the_form(login, cast, settings):
 
 def test_managers_cannot_manage_webhooks(login, cast):
     assert login(cast.marcos).get("/admin/api/webhooksubscription/").status_code == 403
+
+
+def test_test_button_reports_the_outcome(login, cast, webhook_capture):
+    subscription = WebhookSubscription.objects.create(
+        tenant=cast.acme, url=webhook_capture.url, events=["contact.created"]
+    )
+    client = login(cast.ana)
+    url = f"/admin/api/webhooksubscription/{subscription.pk}/test/"
+    page = client.post(url, follow=True)
+    assert len(webhook_capture.requests) == 1
+    assert [m.level_tag for m in page.context["messages"]] == ["success"]
+    webhook_capture.fail_next(1, status=500)
+    page = client.post(url, follow=True)
+    [failure] = page.context["messages"]
+    assert failure.level_tag == "error"
+    assert "500" in str(failure)
+    assert login(cast.gabriel).post(url).status_code == 404
