@@ -5,6 +5,7 @@ Fixed one-minute windows: one INCR per counter and request. A client may pass up
 limit across a window's edge, which is the usual price of the cheap counter.
 """
 
+import math
 import time
 
 from django.core.cache import cache
@@ -34,7 +35,8 @@ class PlanRateThrottle(BaseThrottle):
             if allowed is None:
                 continue
             if _hit(cache_key) > allowed:
-                self.wait_seconds = WINDOW_SECONDS - now % WINDOW_SECONDS
+                # Whole seconds, at least 1: DRF writes Retry-After truncated.
+                self.wait_seconds = math.ceil(WINDOW_SECONDS - now % WINDOW_SECONDS)
                 return False
         return True
 

@@ -21,6 +21,7 @@ def test_a_key_over_its_limit_gets_429_with_retry_after(api, make_key, plan):
     assert response.status_code == 429
     assert 1 <= int(response["Retry-After"]) <= 60
     assert response.json()["code"] == "rate_limited"
+    assert response.json()["retry_after"] == int(response["Retry-After"])
     # Another key of the same tenant has its own budget.
     assert api(make_key()).get(CONTACTS).status_code == 200
 
