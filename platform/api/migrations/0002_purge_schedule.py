@@ -1,23 +1,6 @@
 from django.db import migrations
 
-NAME = "Purge old API idempotency keys"
-
-
-def create(apps, schema_editor):
-    Schedule = apps.get_model("django_q", "Schedule")
-    Schedule.objects.update_or_create(
-        name=NAME,
-        defaults={
-            "func": "api.services.purge_idempotency_keys",
-            "schedule_type": "I",
-            "minutes": 60,
-            "repeats": -1,
-        },
-    )
-
-
-def remove(apps, schema_editor):
-    apps.get_model("django_q", "Schedule").objects.filter(name=NAME).delete()
+from alrea.schedules import every
 
 
 class Migration(migrations.Migration):
@@ -26,4 +9,6 @@ class Migration(migrations.Migration):
         ("django_q", "0018_task_success_index"),
     ]
 
-    operations = [migrations.RunPython(create, remove)]
+    operations = [
+        every(60, "Purge old API idempotency keys", "api.services.purge_idempotency_keys")
+    ]

@@ -1,23 +1,6 @@
 from django.db import migrations
 
-NAME = "Purge old read notifications"
-
-
-def create(apps, schema_editor):
-    Schedule = apps.get_model("django_q", "Schedule")
-    Schedule.objects.update_or_create(
-        name=NAME,
-        defaults={
-            "func": "notifications.services.purge_read",
-            "schedule_type": "I",
-            "minutes": 24 * 60,
-            "repeats": -1,
-        },
-    )
-
-
-def remove(apps, schema_editor):
-    apps.get_model("django_q", "Schedule").objects.filter(name=NAME).delete()
+from alrea.schedules import every
 
 
 class Migration(migrations.Migration):
@@ -26,4 +9,6 @@ class Migration(migrations.Migration):
         ("django_q", "0018_task_success_index"),
     ]
 
-    operations = [migrations.RunPython(create, remove)]
+    operations = [
+        every(24 * 60, "Purge old read notifications", "notifications.services.purge_read")
+    ]

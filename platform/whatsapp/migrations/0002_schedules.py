@@ -1,24 +1,6 @@
 from django.db import migrations
 
-SCHEDULES = [
-    # (name, function, minutes between runs)
-    ("Settle webhook events waiting for their message", "whatsapp.inbound.settle_waiting", 1),
-    ("Purge old webhook events", "whatsapp.inbound.purge_old_events", 24 * 60),
-]
-
-
-def create(apps, schema_editor):
-    Schedule = apps.get_model("django_q", "Schedule")
-    for name, func, minutes in SCHEDULES:
-        Schedule.objects.update_or_create(
-            name=name,
-            defaults={"func": func, "schedule_type": "I", "minutes": minutes, "repeats": -1},
-        )
-
-
-def remove(apps, schema_editor):
-    Schedule = apps.get_model("django_q", "Schedule")
-    Schedule.objects.filter(name__in=[name for name, _func, _minutes in SCHEDULES]).delete()
+from alrea.schedules import every
 
 
 class Migration(migrations.Migration):
@@ -27,4 +9,9 @@ class Migration(migrations.Migration):
         ("django_q", "0018_task_success_index"),
     ]
 
-    operations = [migrations.RunPython(create, remove)]
+    operations = [
+        every(
+            1, "Settle webhook events waiting for their message", "whatsapp.inbound.settle_waiting"
+        ),
+        every(24 * 60, "Purge old webhook events", "whatsapp.inbound.purge_old_events"),
+    ]
