@@ -15,21 +15,11 @@ from rest_framework.response import Response
 from api.contacts import TenantRelatedField
 from api.idempotency import idempotent
 from contacts import importing
+from contacts.importing.engine import FIELDS as CONTACT_FIELDS
 from contacts.importing.mapping import CUSTOM_PREFIX
 from contacts.models import Contact, ContactList
 
 MAX_ITEMS = 1000
-TEXT_FIELDS = (
-    "name",
-    "email",
-    "birth_date",
-    "gender",
-    "city",
-    "state",
-    "country",
-    "zip_code",
-    "notes",
-)
 # The import's statuses as the API names them.
 STATUS_NAMES = {"new": "created"}
 TAG_SEPARATORS = (";", ",")
@@ -100,7 +90,7 @@ class BulkUpsert(serializers.Serializer):
 
 def as_table(items: list[dict], filename: str) -> tuple[importing.Table, dict[int, str]]:
     """The items as a spreadsheet: one column per field sent, one row per item."""
-    targets = ["phone", *(name for name in TEXT_FIELDS if any(name in item for item in items))]
+    targets = ["phone", *(name for name in CONTACT_FIELDS if any(name in item for item in items))]
     if any(item.get("tags") for item in items):
         targets.append("tags")
     custom_keys = list(
