@@ -152,6 +152,8 @@ def sidebar(request):
                 "link": reverse("admin:notifications_notification_changelist"),
             }
         )
+    if request.user.tenant_id and _can_view(request.user, "chat.conversation"):
+        dashboard.append({"title": _("Chat"), "icon": "forum", "link": reverse("chat:page")})
     navigation = [{"title": _("Dashboard"), "items": dashboard}]
     for title, entries in SECTIONS:
         items = [

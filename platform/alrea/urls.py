@@ -12,6 +12,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("notifications/", include("notifications.urls")),
+    path("chat/", include("chat.urls")),
     path("api/", include("api.urls")),
     path("media/", include("media.urls")),
     path("webhooks/evolution/", include("whatsapp.urls")),

@@ -16,10 +16,11 @@ from django.db.models import F
 from django.utils import timezone
 
 from alrea.phones import normalize_phone
+from api import event_data, outbound
 from bus.payloads import MediaDownload
 from bus.publish import publish
 from campaigns import tracking
-from chat import routing
+from chat import live, routing
 from chat.models import Attachment, Conversation, Message
 from contacts.models import Contact
 from whatsapp import events, health
@@ -185,6 +186,9 @@ def store_message(instance, event: events.MessageEvent, *, replaying: bool = Fal
     if not key.is_group and not key.from_me and conversation.contact_id:
         _touch_contact(conversation.contact, event.push_name, timezone.now())
         tracking.on_inbound(instance, conversation, message)
+    if not key.from_me:
+        outbound.emit(instance.tenant_id, "message.received", lambda: event_data.message(message))
+    live.message_changed(message.pk)
     return Stored(message, created=True)
 
 
@@ -229,10 +233,11 @@ def _preview_of(message: Message) -> str:
 
 
 def _confirm_sent(message: Message) -> Stored:
-    if RANK[message.status] < RANK[S.SENT]:
-        Message.objects.filter(pk=message.pk, status=S.PENDING).update(
-            status=S.SENT, sent_at=timezone.now()
-        )
+    confirmed = RANK[message.status] < RANK[S.SENT] and Message.objects.filter(
+        pk=message.pk, status=S.PENDING
+    ).update(status=S.SENT, sent_at=timezone.now())
+    if confirmed:
+        live.message_changed(message.pk)
     return Stored(message, created=False)
 
 
@@ -260,9 +265,11 @@ def attach_reaction(instance, target: Message | None, event: events.MessageEvent
             direction=Message.Direction.OUTBOUND if key.from_me else Message.Direction.INBOUND,
         ).delete()
     if not event.content.body:
+        if target is not None:
+            live.message_changed(target.pk)
         return None
     conversation = target.conversation if target else conversation_for(instance, key, "")
-    return Message.objects.create(
+    reaction = Message.objects.create(
         tenant_id=conversation.tenant_id,
         conversation=conversation,
         direction=Message.Direction.OUTBOUND if key.from_me else Message.Direction.INBOUND,
@@ -277,6 +284,8 @@ def attach_reaction(instance, target: Message | None, event: events.MessageEvent
         sender_name="" if key.from_me else event.push_name,
         metadata=_metadata(event, event.content),
     )
+    live.message_changed(reaction.pk)
+    return reaction
 
 
 # --- Receipts, edits, deletions ------------------------------------------------------------
@@ -306,8 +315,12 @@ def apply_status(instance, update: events.StatusUpdate):
         fields["status"] = new
     if fields:
         Message.objects.filter(pk=message.pk).update(**fields)
+        live.message_changed(message.pk)
     if forward and message.campaign_recipient_id:
         tracking.on_receipt(message, new)
+    if forward:
+        status_data = lambda: event_data.message_status(message, new)  # noqa: E731
+        outbound.emit(instance.tenant_id, "message.status", status_data)
     if message.direction == Message.Direction.OUTBOUND:
         _count_receipts(instance, message, fields, failed=forward and new == S.FAILED)
     return Stored(message, created=False)
@@ -338,7 +351,8 @@ def mark_deleted(instance, deleted: events.MessageDeleted):
     message = _find(instance, deleted.key_id)
     if message is None:
         return Waiting(deleted.key_id)
-    Message.objects.filter(pk=message.pk, deleted_at=None).update(deleted_at=timezone.now())
+    if Message.objects.filter(pk=message.pk, deleted_at=None).update(deleted_at=timezone.now()):
+        live.message_changed(message.pk)
     return Stored(message, created=False)
 
 
@@ -372,8 +386,10 @@ def update_contacts(instance, changed: events.ContactsChanged) -> int:
 def update_chats(instance, changed: events.ChatsChanged) -> None:
     for chat in changed.chats:
         rows = Conversation.objects.filter(instance=instance, remote_jid=chat.jid)
-        if chat.unread == 0:  # read on the phone
-            rows.exclude(unread_count=0).update(unread_count=0)
+        if chat.unread == 0 and rows.exclude(unread_count=0).update(unread_count=0):
+            # read on the phone
+            for conversation_id in rows.values_list("pk", flat=True):
+                live.conversation_changed(conversation_id)
         if chat.name and chat.jid.endswith(events.GROUP_SUFFIX):
             rows.exclude(name=chat.name).update(name=chat.name)
 
@@ -397,4 +413,5 @@ def store_outbound(
         sent_by=sent_by,
     )
     _advance_conversation(conversation, message, inbound=False)
+    live.message_changed(message.pk)
     return message

@@ -135,6 +135,8 @@ class Message(TenantOwned):
         LOCATION = "location", _("Location")
         CONTACT = "contact", _("Contact card")
         REACTION = "reaction", _("Reaction")
+        # An agent's internal note (chat.notes): never sent to the customer.
+        NOTE = "note", _("Internal note")
         UNSUPPORTED = "unsupported", _("Unsupported")
 
     class Status(models.TextChoices):

@@ -4,11 +4,15 @@ from django.utils import timezone
 
 from bus.payloads import ChatSend
 from bus.publish import publish
+from chat import live
 from chat.models import Conversation, Message
 
 
-def queue_text(conversation: Conversation, body: str, *, by=None) -> Message:
-    """A text to send in ``conversation``: shown in the chat at once, sent after the commit."""
+def queue_text(
+    conversation: Conversation, body: str, *, by=None, quoted: Message | None = None
+) -> Message:
+    """A text to send in ``conversation``: shown in the chat at once, sent after the commit.
+    ``quoted``: the message of this conversation it replies to."""
     now = timezone.now()
     message = Message.objects.create(
         tenant_id=conversation.tenant_id,
@@ -19,9 +23,12 @@ def queue_text(conversation: Conversation, body: str, *, by=None) -> Message:
         status=Message.Status.PENDING,
         timestamp=now,
         sent_by=by,
+        quoted=quoted,
+        quoted_provider_id=quoted.provider_id if quoted else "",
     )
     Conversation.objects.filter(pk=conversation.pk).update(
         last_message_at=now, last_message_preview=body[:200]
     )
     publish(ChatSend(tenant_id=conversation.tenant_id, message_id=message.pk))
+    live.message_changed(message.pk)
     return message

@@ -17,7 +17,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Department, Role, User
-from chat import outbox
+from api import event_data, outbound
+from chat import live, outbox
 from chat.models import Conversation, ConversationEvent
 from notifications import events as alerts
 from tenancy.access import get_visible_or_404
@@ -106,6 +107,8 @@ def _check(action: str, conversation: Conversation, by) -> None:
 
 
 def _record(conversation: Conversation, kind: str, by, before: dict, reason: str = ""):
+    # Every transition records its event: the chat pages hear of the change from here.
+    live.conversation_changed(conversation.pk)
     return ConversationEvent.objects.create(
         tenant_id=conversation.tenant_id,
         conversation=conversation,
@@ -128,6 +131,10 @@ def _snapshot(conversation: Conversation) -> dict:
 
 def _save(conversation: Conversation, *fields: str) -> None:
     conversation.save(update_fields=list(fields))
+
+
+def _tell_integrators(conversation: Conversation, event: str) -> None:
+    outbound.emit(conversation.tenant_id, event, lambda: event_data.conversation(conversation))
 
 
 def _to_default_queue(conversation: Conversation) -> None:
@@ -178,6 +185,7 @@ def claim(conversation: Conversation, *, by) -> Conversation:
     conversation.status = S.OPEN
     _save(conversation, "assigned_to", "status")
     _record(conversation, Kind.CLAIMED, by, before)
+    _tell_integrators(conversation, "conversation.assigned")
     logger.info(
         "conversation claimed",
         extra={"tenant_id": conversation.tenant_id, "conversation_id": conversation.pk},
@@ -200,6 +208,7 @@ def assign(conversation: Conversation, agent, *, by) -> Conversation:
     conversation.status = S.OPEN
     _save(conversation, "assigned_to", "status")
     _record(conversation, Kind.ASSIGNED, by, before)
+    _tell_integrators(conversation, "conversation.assigned")
     alerts.conversation_handed(conversation, agent, by, transferred=False)
     return conversation
 
@@ -240,6 +249,7 @@ def transfer(
         outbox.queue_text(conversation, department.transfer_message, by=by)
     if agent is not None:
         alerts.conversation_handed(conversation, agent, by, transferred=True)
+        _tell_integrators(conversation, "conversation.assigned")
     else:
         alerts.conversation_waiting(conversation)
     return conversation
@@ -255,6 +265,7 @@ def close(conversation: Conversation, *, by) -> Conversation:
     conversation.closed_at = timezone.now()
     _save(conversation, "status", "closed_at")
     _record(conversation, Kind.CLOSED, by, before)
+    _tell_integrators(conversation, "conversation.closed")
     return conversation
 
 

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from bus.payloads import ChatSend
 from bus.publish import publish
+from chat import live
 from chat.models import Message
 from whatsapp import evolution, health, inbound, servers
 
@@ -34,7 +35,7 @@ def send_message(tenant_id, message_id) -> None:
     """
     message = (
         Message.objects.for_tenant(tenant_id)
-        .select_related("conversation__contact", "conversation__instance")
+        .select_related("conversation__contact", "conversation__instance", "quoted")
         .get(pk=message_id)
     )
     # The message's time becomes the moment it goes out (the reconciler reads it).
@@ -49,7 +50,9 @@ def send_message(tenant_id, message_id) -> None:
         return
     try:
         with servers.client_for(instance) as client:
-            sent = client.send_text(instance.evolution_name, _number(message), message.body)
+            sent = client.send_text(
+                instance.evolution_name, _number(message), message.body, quoted=_quote(message)
+            )
     except evolution.Disconnected:
         _settle(message, S.FAILED, _("Not sent: the WhatsApp number is disconnected."))
         return
@@ -75,11 +78,27 @@ def _number(message: Message) -> str:
     return contact.phone if contact else message.conversation.remote_jid
 
 
+def _quote(message: Message) -> evolution.Quote | None:
+    """The message this one replies to, as Evolution quotes it (only once it has an id)."""
+    quoted = message.quoted
+    if quoted is None or not quoted.provider_id:
+        return None
+    key = evolution.MessageKey(
+        id=quoted.provider_id,
+        remote_jid=message.conversation.remote_jid,
+        from_me=quoted.direction == Message.Direction.OUTBOUND,
+        participant=quoted.sender_jid or None,
+    )
+    content = quoted.metadata.get("message")
+    return evolution.Quote(key=key, message=content if isinstance(content, dict) else None)
+
+
 def _settle(message: Message, status: str, error: str) -> None:
     fields = {"status": status, "error": error}
     if status == S.FAILED:
         fields["failed_at"] = timezone.now()
-    Message.objects.filter(pk=message.pk, status=S.SENDING).update(**fields)
+    if Message.objects.filter(pk=message.pk, status=S.SENDING).update(**fields):
+        live.message_changed(message.pk)
 
 
 def _record_sent(message: Message, instance, sent: evolution.SentMessage) -> None:
@@ -92,6 +111,7 @@ def _record_sent(message: Message, instance, sent: evolution.SentMessage) -> Non
             # Receipts and the send.message echo may have arrived before this answer.
             inbound.apply_waiting(message)
             health.count(instance, sent=1)
+            live.message_changed(message.pk)
 
 
 # --- Sends that never finished, and sending again ----------------------------------------
@@ -157,4 +177,5 @@ def retry(message: Message) -> bool:
         ).update(status=S.PENDING, error="", failed_at=None)
         if queued:
             publish(ChatSend(tenant_id=message.tenant_id, message_id=message.pk))
+            live.message_changed(message.pk)
     return bool(queued)

@@ -1,7 +1,10 @@
 """messages.upsert of every content type becomes the right conversation, contact and message."""
 
+from functools import partial
+
 import pytest
 
+from bus.payloads import MediaDownload
 from chat.models import Attachment, Conversation, Message
 from contacts.models import Contact
 from tests.whatsapp.webhooks import payloads as p
@@ -98,7 +101,9 @@ def test_an_image_gets_a_pending_attachment_and_a_download_job(
     assert attachment.status == Attachment.Status.PENDING
     assert (attachment.mimetype, attachment.size) == ("image/jpeg", 71378)
     assert (attachment.width, attachment.height) == (960, 1280)
-    assert len(callbacks) == 1  # the media.download publish, sent when the row commits
+    # The media.download publish, sent when the row commits (beside the chat page's pushes).
+    published = [c.args[0].payload for c in callbacks if isinstance(c, partial)]
+    assert published == [MediaDownload(tenant_id=message.tenant_id, message_id=message.pk)]
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,97 @@
+"""Live chat events for the chat page's sockets (``chat.sockets``).
+
+Every place that changes a message or a conversation calls ``message_changed`` or
+``conversation_changed``. After the transaction commits (a rollback sends nothing) the row is
+read again and its JSON goes to the tenant's group; each socket then checks, per event, that its
+user may see that conversation before forwarding it. A push that fails is logged and lost: the
+page catches up from the database (``?after=``) when it reconnects, and polls without a socket.
+"""
+
+import logging
+from concurrent.futures import ThreadPoolExecutor
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import transaction
+
+logger = logging.getLogger(__name__)
+
+# One worker: events leave in the order they were made, and never on the caller's time.
+_sender = ThreadPoolExecutor(max_workers=1, thread_name_prefix="chat-live")
+
+
+def group_name(tenant_id) -> str:
+    return f"chat.tenant.{tenant_id}"
+
+
+def message_changed(message_id) -> None:
+    """A message was stored or changed (status, reaction, media, deletion)."""
+    transaction.on_commit(lambda: _push(_message_event, message_id))
+
+
+def conversation_changed(conversation_id) -> None:
+    """A conversation changed hands, queue or state, or was read."""
+    transaction.on_commit(lambda: _push(_conversation_event, conversation_id))
+
+
+def _push(build, object_id) -> None:
+    try:
+        event = build(object_id)
+        if event is not None:
+            _sender.submit(_send, event)
+    except Exception:
+        logger.warning("chat live event not built", exc_info=True)
+
+
+def _message_event(message_id) -> dict | None:
+    from chat import presenters
+    from chat.models import Message
+
+    message = presenters.messages_for_page(Message.objects.filter(pk=message_id)).first()
+    if message is None:
+        return None
+    target = message.reaction_to if message.reaction_to_id else message
+    return {
+        "type": "chat.event",
+        "tenant_id": str(message.tenant_id),
+        "conversation_id": str(message.conversation_id),
+        "payload": {
+            "type": "message",
+            "message": presenters.message_json(target),
+            "conversation": presenters.conversation_json(message.conversation),
+        },
+    }
+
+
+def _conversation_event(conversation_id) -> dict | None:
+    from chat import presenters
+    from chat.models import Conversation
+
+    conversation = (
+        presenters.conversations_for_page(Conversation.objects.filter(pk=conversation_id))
+    ).first()
+    if conversation is None:
+        return None
+    return {
+        "type": "chat.event",
+        "tenant_id": str(conversation.tenant_id),
+        "conversation_id": str(conversation.pk),
+        "payload": {
+            "type": "conversation",
+            "conversation": presenters.conversation_json(conversation),
+        },
+    }
+
+
+def _send(event: dict) -> None:
+    try:
+        layer = get_channel_layer()
+        if layer is not None:
+            async_to_sync(layer.group_send)(group_name(event["tenant_id"]), event)
+    except Exception:
+        logger.warning("chat live event not sent", exc_info=True)
+
+
+def on_attachment_changed(sender, attachment, **kwargs) -> None:
+    """media.signals.attachment_changed: the photo arrived (or failed), show it."""
+    message_changed(attachment.message_id)

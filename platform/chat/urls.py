@@ -1,0 +1,16 @@
+from django.urls import path
+
+from chat import views
+
+app_name = "chat"
+
+urlpatterns = [
+    path("", views.page, name="page"),
+    path("list/", views.conversation_list, name="list"),
+    path("<uuid:pk>/", views.page, name="conversation"),
+    path("<uuid:pk>/messages/", views.messages, name="messages"),
+    path("<uuid:pk>/send/", views.send, name="send"),
+    path("<uuid:pk>/read/", views.mark_read, name="read"),
+    path("<uuid:pk>/<slug:action>/", views.act, name="act"),
+    path("messages/<uuid:pk>/retry/", views.retry, name="retry"),
+]
