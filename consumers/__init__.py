@@ -6,4 +6,9 @@ imported; the runner (and the in-process transport) import them all. ``python ma
 """
 
 # One module per queue family.
-HANDLER_MODULES: list[str] = ["consumers.campaigns", "consumers.chat", "consumers.media"]
+HANDLER_MODULES: list[str] = [
+    "consumers.campaigns",
+    "consumers.chat",
+    "consumers.media",
+    "consumers.webhooks",
+]

@@ -42,6 +42,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         # Keys act for the whole company: only its administrators manage them.
         "api.apikey": ALL,
         "api.webhooksubscription": ALL,
+        "api.webhookdelivery": VIEW,
         # Each user sees their own (Notification.objects.visible_to).
         "notifications.notification": VIEW,
     },

@@ -14,10 +14,11 @@ from django.utils.translation import gettext_lazy as _
 from unfold.decorators import action, display
 
 from admin_ext.buttons import ObjectButtonsMixin
-from admin_ext.tenant_admin import TenantModelAdmin
+from admin_ext.display import pretty_json, status_badge
+from admin_ext.tenant_admin import TenantModelAdmin, TenantRelatedFieldListFilter
+from api import outbound, services, webhooks
 from api import scopes as api_scopes
-from api import services, webhooks
-from api.models import ApiKey, WebhookSubscription
+from api.models import ApiKey, WebhookDelivery, WebhookSubscription
 from tenancy import limits
 from tenancy.models import Product
 
@@ -240,7 +241,8 @@ class WebhookSubscriptionAdmin(ObjectButtonsMixin, TenantModelAdmin):
     list_filter = ["tenant", "is_active"]
     list_select_related = ["tenant"]
     search_fields = ["url", "description"]
-    fields = ["tenant", "url", "events", "description", "is_active"]
+    fields = ["tenant", "url", "events", "description", "is_active", "disabled_reason"]
+    readonly_fields = ["disabled_reason"]
 
     @display(description=_("events"))
     def event_list(self, obj):
@@ -278,3 +280,100 @@ class WebhookSubscriptionAdmin(ObjectButtonsMixin, TenantModelAdmin):
         may_test = self.may_press_buttons(request, self.get_object(request, object_id))
         extra_context = {**(extra_context or {}), "may_test": may_test}
         return super().change_view(request, object_id, form_url, extra_context)
+
+
+class EventFilter(admin.SimpleListFilter):
+    title = _("event")
+    parameter_name = "event"
+
+    def lookups(self, request, model_admin):
+        return list(webhooks.EVENTS.items())
+
+    def queryset(self, request, queryset):
+        return queryset.filter(event=self.value()) if self.value() else queryset
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(TenantModelAdmin):
+    """The delivery log: read-only; "redeliver" sends a logged body again as a new delivery."""
+
+    list_display = [
+        "created_at",
+        "event",
+        "subscription",
+        "status_shown",
+        "attempts",
+        "response_code",
+        "next_attempt_at",
+        "tenant",
+    ]
+    list_filter = [
+        "tenant",
+        "status",
+        EventFilter,
+        ("subscription", TenantRelatedFieldListFilter),
+    ]
+    list_select_related = ["subscription", "tenant"]
+    show_full_result_count = False
+    actions = ["redeliver_selected"]
+    fields = [
+        "tenant",
+        "subscription",
+        "event",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "last_attempt_at",
+        "completed_at",
+        "response_code",
+        "duration_ms",
+        "error",
+        "response_excerpt",
+        "body_shown",
+        "created_at",
+    ]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_redeliver_permission(self, request):
+        # Whoever manages the subscriptions may make us call them again.
+        return request.user.has_perm("api.change_webhooksubscription")
+
+    status_shown = status_badge(
+        {
+            WebhookDelivery.Status.PENDING: "info",
+            WebhookDelivery.Status.DELIVERED: "success",
+            WebhookDelivery.Status.FAILED: "warning",
+            WebhookDelivery.Status.GIVEN_UP: "danger",
+        }
+    )
+
+    @display(description=_("request body"))
+    def body_shown(self, obj):
+        return pretty_json(obj.payload)
+
+    @action(description=_("Redeliver selected"), permissions=["redeliver"])
+    def redeliver_selected(self, request, queryset):
+        sent = 0
+        for delivery in queryset.select_related("subscription"):
+            try:
+                outbound.redeliver(delivery)
+            except ValidationError as error:
+                self.message_user(request, " ".join(error.messages), messages.ERROR)
+            else:
+                sent += 1
+        if sent:
+            self.message_user(
+                request,
+                ngettext("%(n)s delivery queued again.", "%(n)s deliveries queued again.", sent)
+                % {"n": sent},
+                messages.SUCCESS,
+            )

@@ -104,6 +104,13 @@ class WebhookSubscription(TenantOwned):
     # Shared with the integrator (shown when the subscription is created) to check signatures.
     secret = EncryptedTextField(default=new_signing_secret, editable=False)
     is_active = models.BooleanField(_("active"), default=True)
+    disabled_reason = models.CharField(
+        _("why it was disabled"),
+        max_length=255,
+        blank=True,
+        editable=False,
+        help_text=_("Set when deliveries kept failing and we stopped sending."),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -113,3 +120,61 @@ class WebhookSubscription(TenantOwned):
 
     def __str__(self):
         return self.url
+
+
+class WebhookDelivery(TenantOwned):
+    """One event for one subscription: what we sent, every attempt's outcome, what comes next.
+
+    ``next_attempt_at`` is when the row is due (the minutely sweep publishes due rows again);
+    while an attempt runs it is pushed a lease ahead, so no second consumer sends it meanwhile.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("pending")
+        DELIVERED = "delivered", _("delivered")
+        FAILED = "failed", _("failed, will retry")
+        GIVEN_UP = "given_up", _("given up")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    subscription = models.ForeignKey(
+        WebhookSubscription,
+        on_delete=models.CASCADE,
+        related_name="deliveries",
+        verbose_name=_("subscription"),
+    )
+    event = models.CharField(_("event"), max_length=40)
+    # The JSON object sent (id, event, created_at, data); signed as compact JSON.
+    payload = models.JSONField(_("request body"))
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    last_attempt_at = models.DateTimeField(_("last attempt"), null=True, blank=True)
+    response_code = models.PositiveSmallIntegerField(_("response code"), null=True, blank=True)
+    response_excerpt = models.TextField(_("response body (start)"), blank=True)
+    error = models.TextField(_("error"), blank=True)
+    duration_ms = models.PositiveIntegerField(_("duration (ms)"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("webhook delivery")
+        verbose_name_plural = _("webhook deliveries")
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["tenant", "-created_at"], name="webhookdelivery_tenant_new"),
+            models.Index(fields=["tenant", "status", "-created_at"], name="webhookdelivery_status"),
+            models.Index(fields=["tenant", "event", "-created_at"], name="webhookdelivery_event"),
+            models.Index(fields=["subscription", "-created_at"], name="webhookdelivery_sub_new"),
+            models.Index(fields=["subscription", "-completed_at"], name="webhookdelivery_sub_done"),
+            # The sweep's question: which unfinished rows are due?
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=models.Q(status__in=["pending", "failed"]),
+                name="webhookdelivery_due",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.event} → {self.subscription_id}"

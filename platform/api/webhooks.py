@@ -1,7 +1,7 @@
 """Outbound webhooks for integrators: the events, URL checks (SSRF) and signatures.
 
-This part holds what a subscription needs to exist and be tested; queued delivery with retries
-(the ``webhook.outbound`` consumer) comes later and signs the same way.
+This module holds what a subscription needs to exist and be tested, and the one signed POST;
+queued delivery with retries is ``api.outbound`` (the ``webhook.outbound`` consumer).
 
 Signature: ``X-Alrea-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">`` with the
 subscription's secret (docs/api.md has a verification snippet).
@@ -81,17 +81,25 @@ def signature(secret: str, timestamp: int, body: bytes) -> str:
     return f"t={timestamp},v1={digest.hexdigest()}"
 
 
+def encode(body: dict) -> bytes:
+    """The exact bytes sent and signed: compact JSON."""
+    return json.dumps(body, separators=(",", ":")).encode()
+
+
 def deliver_test(subscription) -> dict:
     """POST a signed ``ping`` to the subscription's URL now; what happened, for the caller."""
-    body = json.dumps(
-        {
-            "id": str(uuid.uuid4()),
-            "event": "ping",
-            "created_at": timezone.now().isoformat(),
-            "data": {"subscription": str(subscription.pk)},
-        },
-        separators=(",", ":"),
-    ).encode()
+    body = {
+        "id": str(uuid.uuid4()),
+        "event": "ping",
+        "created_at": timezone.now().isoformat(),
+        "data": {"subscription": str(subscription.pk)},
+    }
+    return post_signed(subscription, encode(body))
+
+
+def post_signed(subscription, body: bytes) -> dict:
+    """POST ``body`` signed with the subscription's secret: delivered, status_code, error,
+    response (at most MAX_RESPONSE_BYTES), duration_ms. Never raises for the receiver's faults."""
     started = time.monotonic()
     outcome = {"delivered": False, "status_code": None, "error": "", "response": ""}
     try:

@@ -121,3 +121,14 @@ def conversation_handed(conversation, agent, by, *, transferred: bool) -> None:
         _("From %(person)s.") % {"person": by} if by is not None else "",
         _conversation_link(conversation),
     )
+
+
+def webhook_disabled(subscription) -> None:
+    """Deliveries kept failing and we stopped sending: the tenant's admins, who own webhooks."""
+    notify(
+        users_with_role(subscription.tenant_id, [Role.ADMIN]),
+        Kind.WEBHOOK_DISABLED,
+        _("Webhook to %(url)s disabled") % {"url": subscription.url},
+        subscription.disabled_reason,
+        reverse("admin:api_webhooksubscription_change", args=[subscription.pk]),
+    )

@@ -32,6 +32,7 @@ class Notification(TenantOwned):
         CAMPAIGN_FINISHED = "campaign_finished", _("Campaign finished")
         CAMPAIGN_PAUSED = "campaign_paused", _("Campaign paused")
         IMPORT_FINISHED = "import_finished", _("Import finished")
+        WEBHOOK_DISABLED = "webhook_disabled", _("Webhook disabled")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     user = models.ForeignKey(

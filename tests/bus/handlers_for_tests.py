@@ -6,6 +6,9 @@ line per event, which the test then reads:
 - ``record``: record "handled".
 - ``die``: record "started", then kill this process before the message is acknowledged.
 - ``slow``: record "started", sleep BUS_TEST_SLOW_SECONDS, record "handled".
+
+BUS_TEST_UNHANDLED (comma-separated queue names) takes those queues' real handlers away, as if
+their module were missing, for tests of what happens to a queue nobody handles.
 """
 
 import json
@@ -17,6 +20,8 @@ from bus.handlers import handles, unregister
 from bus.queues import Queue
 
 unregister(Queue.CHAT_SEND)  # in place of the real handler (consumers.chat)
+for name in filter(None, os.environ.get("BUS_TEST_UNHANDLED", "").split(",")):
+    unregister(Queue(name))
 
 
 def _record(event, context):
