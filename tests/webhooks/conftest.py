@@ -3,8 +3,18 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from django.conf import settings
+from django.utils import translation
 
 from api.models import WebhookSubscription
+
+
+@pytest.fixture(autouse=True)
+def english_pages(client):
+    """Pages and the texts code writes (a disabled subscription's reason) in English."""
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture
