@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from api import event_data, outbound
 from campaigns import dispatch, live
 from campaigns.models import Campaign, CampaignEvent, CampaignRecipient
 from notifications import events as notification_events
@@ -93,6 +94,7 @@ def start(campaign: Campaign, *, by=None) -> int:
         started_at=locked.started_at or now,
     )
     log(campaign, Kind.STARTED, by=by)
+    outbound.emit(campaign.tenant_id, "campaign.started", lambda: event_data.campaign(campaign))
     transaction.on_commit(lambda: dispatch.refill(campaign.pk))
     campaign.refresh_from_db()
     return campaign.counts()["total"]
@@ -147,6 +149,9 @@ def complete_if_done(campaign_id) -> bool:
         )
         log(campaign, Kind.COMPLETED)
         notification_events.campaign_finished(campaign)
+        outbound.emit(
+            campaign.tenant_id, "campaign.finished", lambda: event_data.campaign(campaign)
+        )
     return True
 
 

@@ -10,6 +10,7 @@ from django.db.models import Count, F
 from django.utils import timezone
 
 from alrea.phones import normalize_phone
+from api import event_data, outbound
 from contacts.models import (
     Contact,
     ContactEvent,
@@ -36,6 +37,7 @@ def create_contact(tenant, *, by=None, source=Contact.Source.MANUAL, **fields) -
         contact.full_clean()
         contact.save()
         record(tenant, [contact.pk], Kind.CREATED, by=by)
+        outbound.emit(tenant, "contact.created", lambda: event_data.contact(contact))
     return contact
 
 
@@ -54,6 +56,7 @@ def update_contact(tenant, contact: Contact, *, by=None, **fields) -> Contact:
     with transaction.atomic():
         contact.save(update_fields=[*changed, "updated_at"])
         record(tenant, [contact.pk], Kind.UPDATED, detail=", ".join(changed), by=by)
+        outbound.emit(tenant, "contact.updated", lambda: event_data.contact(contact))
     return contact
 
 
@@ -176,6 +179,7 @@ def opt_out(tenant, contacts, *, reason: str = "", by=None) -> int:
         opted_out=True, opted_out_at=timezone.now(), opt_out_reason=reason
     )
     record(tenant, changed, Kind.OPTED_OUT, detail=reason, by=by)
+    outbound.emit(tenant, "contact.opted_out", lambda: event_data.contacts(changed))
     return len(changed)
 
 

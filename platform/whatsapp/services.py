@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from api import event_data, outbound
 from notifications import events as notification_events
 from tenancy import limits
 from whatsapp import evolution, health
@@ -143,6 +144,11 @@ def record_state(
         setattr(instance, name, value)
     if changed:
         health.rescore(instance)
+        outbound.emit(
+            instance.tenant_id,
+            "instance.connection",
+            lambda: event_data.instance(instance, previous),
+        )
         logger.info(
             "instance %s: %s -> %s (%s)",
             instance.pk,
