@@ -33,9 +33,8 @@
         return body;
     }
     function post(url, fields) {
-        const form = new FormData();
-        for (const [name, value] of Object.entries(fields || {})) { form.append(name, value); }
-        return call(url, {method: "POST", body: form});
+        // Form-encoded: an empty multipart body is a 400 for Django's parser.
+        return call(url, {method: "POST", body: new URLSearchParams(fields || {})});
     }
     function showError(message) {
         if (!errorBox) { return; }
