@@ -235,6 +235,24 @@
         }, 250);
     }
 
+    function updateRow(conversation) {
+        const link = list.querySelector('a[data-conversation="' + conversation.id + '"]');
+        if (!link) { return false; }
+        link.querySelector('[data-role="preview"]').textContent = conversation.preview;
+        let badge = link.querySelector('[data-role="unread"]');
+        if (conversation.unread && conversation.id !== openId) {
+            if (!badge) {
+                badge = element("span", "chat-badge");
+                badge.dataset.role = "unread";
+                link.querySelector(".chat-conversation-bottom").append(badge);
+            }
+            badge.textContent = String(conversation.unread);
+        } else if (badge) { badge.remove(); }
+        const row = link.closest("li");
+        row.parentElement.prepend(row);  // the newest first
+        return true;
+    }
+
     // --- Live ----------------------------------------------------------------------------
     let socket = null;
     let delay = 1000;
@@ -260,7 +278,9 @@
             }
             if (payload.type === "message") { upsert(payload.message); }
             if (payload.conversation) { updateHeader(payload.conversation); }
-            refreshList();
+            // A new message only moves its row; a change of hands or state may move it to
+            // another tab, so the list is fetched again.
+            if (payload.type !== "message" || !updateRow(payload.conversation)) { refreshList(); }
         });
         socket.addEventListener("close", (event) => {
             if (event.code === 4403) { return; }  // not allowed: retrying will not help
