@@ -258,11 +258,16 @@
     let delay = 1000;
     let pollTimer = null;
     function poll() {
-        clearTimeout(pollTimer);
+        if (pollTimer !== null) { return; }  // already on its way: reconnect attempts keep its pace
         pollTimer = setTimeout(async () => {
+            pollTimer = null;
             try { await catchUp(); refreshList(); } catch (failure) { /* offline */ }
             if (!socket || socket.readyState !== WebSocket.OPEN) { poll(); }
         }, 5000);
+    }
+    function stopPolling() {
+        clearTimeout(pollTimer);
+        pollTimer = null;
     }
     function connect() {
         const scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
@@ -272,7 +277,7 @@
             if (payload.type === "ready") {
                 delay = 1000;
                 offline.hidden = true;
-                clearTimeout(pollTimer);
+                stopPolling();
                 catchUp().catch(() => {});  // what happened while we were away
                 return;
             }
