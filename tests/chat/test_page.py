@@ -30,14 +30,21 @@ def test_platform_staff_without_a_company_get_no_chat(client, cast):
     assert client.get(reverse("chat:page")).status_code == 403
 
 
-def test_the_page_opens_with_its_tabs_and_the_sidebar_link(client, cast, conversations):
+def test_the_page_opens_on_the_inbox(client, cast, conversations):
     client.force_login(cast.alice)
     answer = client.get(reverse("chat:page"))
     assert answer.status_code == 200
     page = answer.content.decode()
     assert 'id="chat-page"' in page
-    assert reverse("chat:page") in page  # the sidebar's "Chat"
+    assert answer.context["tab"] == "inbox"
     assert "Alice&#x27;s own" not in page  # hers, not in the Inbox: it has an agent
+
+
+@pytest.mark.parametrize(("person", "linked"), [("alice", True), ("ana", True), ("staff", False)])
+def test_the_admin_sidebar_links_the_chat_for_people_of_a_company(client, cast, person, linked):
+    client.force_login(getattr(cast, person))
+    index = client.get(reverse("admin:index")).content.decode()
+    assert (f'href="{reverse("chat:page")}"' in index) is linked
 
 
 def test_agent_lists_follow_her_visibility(client, cast, conversations):
