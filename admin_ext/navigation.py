@@ -101,6 +101,12 @@ SECTIONS = [
                 "admin:api_webhooksubscription_changelist",
                 "api.webhooksubscription",
             ),
+            (
+                _("Webhook deliveries"),
+                "send",
+                "admin:api_webhookdelivery_changelist",
+                "api.webhookdelivery",
+            ),
         ],
     ),
     (

@@ -42,7 +42,8 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         # Keys act for the whole company: only its administrators manage them.
         "api.apikey": ALL,
         "api.webhooksubscription": ALL,
-        "api.webhookdelivery": VIEW,
+        # Deleting a subscription deletes its log: the admin asks for delete on both.
+        "api.webhookdelivery": ("view", "delete"),
         # Each user sees their own (Notification.objects.visible_to).
         "notifications.notification": VIEW,
     },

@@ -340,9 +340,6 @@ class WebhookDeliveryAdmin(TenantModelAdmin):
     def has_change_permission(self, request, obj=None):
         return False
 
-    def has_delete_permission(self, request, obj=None):
-        return False
-
     def has_redeliver_permission(self, request):
         # Whoever manages the subscriptions may make us call them again.
         return request.user.has_perm("api.change_webhooksubscription")

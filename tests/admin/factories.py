@@ -19,7 +19,7 @@ from django_q.models import Failure, OrmQ, Schedule, Success
 
 from accounts.models import Department, Role, User
 from api import services as api_services
-from api.models import WebhookSubscription
+from api.models import WebhookDelivery, WebhookSubscription
 from campaigns import transitions
 from campaigns.models import Campaign, CampaignMessage, CampaignRecipient
 from chat.models import Conversation, Message
@@ -253,6 +253,21 @@ def _webhook_subscription(cast, tenant, marker):
         url=f"https://{tenant.slug}.example.com/hooks",
         events=["contact.created"],
         description=f"{marker} webhook",
+    )
+
+
+@tenant_factory("api.WebhookDelivery")
+def _webhook_delivery(cast, tenant, marker):
+    subscription = WebhookSubscription.objects.create(
+        tenant=tenant, url=f"https://{tenant.slug}.example.com/log", events=["contact.created"]
+    )
+    return WebhookDelivery.objects.create(
+        tenant=tenant,
+        subscription=subscription,
+        event="contact.created",
+        payload={"id": marker, "event": "contact.created", "data": {"name": marker}},
+        status=WebhookDelivery.Status.FAILED,
+        response_excerpt=f"{marker} answer",
     )
 
 

@@ -56,10 +56,21 @@ def test_managers_and_agents_do_not_see_the_log(login, cast, logged, person):
     assert login(getattr(cast, person)).get(LIST).status_code == 403
 
 
-def test_the_log_is_read_only(login, cast, logged):
+def test_the_log_cannot_be_written(login, cast, logged):
     client = login(cast.ana)
     assert client.get(f"{LIST}add/").status_code == 403
-    assert client.post(f"{LIST}{logged['failed'].pk}/delete/").status_code == 403
+    change = f"{LIST}{logged['failed'].pk}/change/"
+    assert (
+        client.post(change, {"event": "contact.created", "status": "delivered"}).status_code == 403
+    )
+    logged["failed"].refresh_from_db()
+    assert (logged["failed"].event, logged["failed"].status) == ("contact.updated", S.FAILED)
+
+
+def test_deleting_a_subscription_with_a_log_works_in_the_admin(login, cast, logged):
+    url = f"/admin/api/webhooksubscription/{logged['subscription'].pk}/delete/"
+    assert login(cast.ana).post(url, {"post": "yes"}).status_code == 302
+    assert not WebhookDelivery.objects.filter(tenant=cast.acme).exists()
 
 
 def redeliver(client, *deliveries):
