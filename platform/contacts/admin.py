@@ -229,6 +229,10 @@ class ContactAdmin(TenantModelAdmin):
         tenant = obj.tenant if request.user.is_superuser else request.user.tenant
         obj.phone = services.normalize_for(tenant, obj.phone)
         super().save_model(request, obj, form, change)
+        changed = [name for name in form.changed_data if name != "tenant"]
+        services.announce_saved(
+            obj.tenant, obj, created=not change, changed=changed, by=request.user
+        )
 
     def save_formset(self, request, form, formset, change):
         field, add, remove = SEGMENT_SERVICES[formset.model]

@@ -36,8 +36,7 @@ def create_contact(tenant, *, by=None, source=Contact.Source.MANUAL, **fields) -
         contact.phone = normalize_for(tenant, contact.phone)
         contact.full_clean()
         contact.save()
-        record(tenant, [contact.pk], Kind.CREATED, by=by)
-        outbound.emit(tenant, "contact.created", lambda: event_data.contact(contact))
+        announce_saved(tenant, contact, created=True, by=by)
     return contact
 
 
@@ -55,9 +54,19 @@ def update_contact(tenant, contact: Contact, *, by=None, **fields) -> Contact:
     contact.full_clean()
     with transaction.atomic():
         contact.save(update_fields=[*changed, "updated_at"])
+        announce_saved(tenant, contact, changed=changed, by=by)
+    return contact
+
+
+def announce_saved(tenant, contact: Contact, *, created=False, changed=(), by=None) -> None:
+    """A contact just saved (created, or with ``changed`` fields): its timeline entry and the
+    integrators' webhook. The admin's form saves the model itself, then calls this."""
+    if created:
+        record(tenant, [contact.pk], Kind.CREATED, by=by)
+        outbound.emit(tenant, "contact.created", lambda: event_data.contact(contact))
+    elif changed:
         record(tenant, [contact.pk], Kind.UPDATED, detail=", ".join(changed), by=by)
         outbound.emit(tenant, "contact.updated", lambda: event_data.contact(contact))
-    return contact
 
 
 def tags_named(tenant, names) -> list[Tag]:

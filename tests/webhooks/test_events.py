@@ -73,6 +73,27 @@ def test_a_contact_changed_through_the_api_emits_contact_updated(acme_api, cast)
     assert events() == ["contact.updated"]
 
 
+def test_the_admin_contact_form_emits_created_then_updated(login, cast):
+    client = login(cast.ana)
+    form = {"phone": "(11) 98765-4321", "name": "Maria", "country": "BR", "custom_fields": "{}"}
+    formsets = {
+        f"{prefix}-{name}": value
+        for prefix in ("contacttag_set", "listmembership_set")
+        for name, value in (("TOTAL_FORMS", "0"), ("INITIAL_FORMS", "0"))
+    }
+    added = client.post("/admin/contacts/contact/add/", {**form, **formsets})
+    assert added.status_code == 302, added.context and added.context["errors"]
+    contact = Contact.objects.get()
+    client.post(
+        f"/admin/contacts/contact/{contact.pk}/change/", {**form, **formsets, "name": "Maria S."}
+    )
+    assert [(event, data["name"]) for event, data in emitted()] == [
+        ("contact.created", "Maria"),
+        ("contact.updated", "Maria S."),
+    ]
+    assert [e.kind for e in contact.events.order_by("created_at")] == ["created", "updated"]
+
+
 def test_opting_out_emits_once_per_contact_that_changed(cast):
     maria = Contact.objects.create(tenant=cast.acme, phone="+5511987654321")
     joao = Contact.objects.create(tenant=cast.acme, phone="+5511987650002", opted_out=True)
