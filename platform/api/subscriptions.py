@@ -14,8 +14,16 @@ class SubscriptionSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = WebhookSubscription
-        fields = ["id", "url", "events", "description", "is_active", "created_at"]
-        read_only_fields = ["is_active", "created_at"]
+        fields = [
+            "id",
+            "url",
+            "events",
+            "description",
+            "is_active",
+            "disabled_reason",
+            "created_at",
+        ]
+        read_only_fields = ["is_active", "disabled_reason", "created_at"]
 
     def validate_events(self, value):
         return webhooks.clean_events(value)

@@ -5,10 +5,12 @@ import pytest
 from api import outbound
 from api.models import WebhookDelivery
 from notifications.models import Notification
+from tests.api import conftest as api_fixtures
 from tests.webhooks.test_delivery import consume, time_passes
 
 pytestmark = pytest.mark.django_db
 S = WebhookDelivery.Status
+acme_api, api, make_key = api_fixtures.acme_api, api_fixtures.api, api_fixtures.make_key
 
 
 def give_up(delivery) -> WebhookDelivery:
@@ -48,6 +50,12 @@ def test_consecutive_given_up_deliveries_disable_the_subscription_and_tell_admin
     time_passes(waiting)
     consume(waiting)
     assert len(webhook_capture.requests) == sent
+
+
+def test_the_api_shows_why_a_subscription_was_disabled(subscribe, acme_api):
+    subscription = subscribe("contact.created", is_active=False, disabled_reason="Kept failing")
+    shown = acme_api.get(f"/api/v1/webhooks/{subscription.pk}/").json()
+    assert (shown["is_active"], shown["disabled_reason"]) == (False, "Kept failing")
 
 
 def test_a_delivered_one_between_failures_keeps_the_subscription(subscribe, webhook_capture, cast):

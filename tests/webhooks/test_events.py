@@ -139,6 +139,21 @@ def test_assigning_and_closing_a_conversation(evolution, acme_instance, cast):
     assert (closed[0], closed[1]["status"]) == ("conversation.closed", "closed")
 
 
+def test_assigning_and_transferring_to_a_person_emit_assigned(evolution, acme_instance, cast):
+    sales = cast.departments[("acme", "Sales")]
+    acme_instance.default_department = sales
+    acme_instance.save()
+    evolution.send(acme_instance, p.text("acme-main", "oi"))
+    WebhookDelivery.objects.all().delete()
+    conversation = routing.assign(Conversation.objects.get(), cast.alice, by=cast.marcos)
+    routing.transfer(conversation, agent=cast.marcos, by=cast.marcos)
+    routing.transfer(conversation, department=cast.departments[("acme", "Support")], by=cast.ana)
+    assert [(e, d["assigned_to"]["email"]) for e, d in emitted()] == [
+        ("conversation.assigned", cast.alice.email),
+        ("conversation.assigned", cast.marcos.email),
+    ]  # the move to Support's queue, to nobody, is no assignment
+
+
 def test_a_campaign_starting_and_finishing(cast, acme_instance):
     campaign = Campaign.objects.create(tenant=cast.acme, name="Black Friday", created_by=cast.ana)
     CampaignMessage.objects.create(tenant=cast.acme, campaign=campaign, body="Oi!")
