@@ -125,7 +125,7 @@ def add_contacts(campaign: Campaign, contact_ids, *, by=None) -> int:
     when it resumes)."""
     with transaction.atomic():
         # Row lock: a cancel or the completion cannot slip between the check and the insert.
-        locked = Campaign.objects.select_for_update().get(pk=campaign.pk)
+        locked = Campaign.objects.select_for_update(no_key=True).get(pk=campaign.pk)
         if locked.status in CLOSED:
             raise ValidationError(
                 _("A finished or cancelled campaign cannot get new recipients."),

@@ -115,7 +115,9 @@ def fold(campaign_ids: Iterable | None = None) -> None:
 def _fold_one(campaign_id) -> None:
     with transaction.atomic():
         # Row lock: two folds of one campaign would both add the same moves.
-        Campaign.objects.select_for_update().filter(pk=campaign_id).values_list("pk").first()
+        Campaign.objects.select_for_update(no_key=True).filter(pk=campaign_id).values_list(
+            "pk"
+        ).first()
         # Exactly the rows read here are deleted: a move committed meanwhile waits for the
         # next fold (one with a lower id may commit after this read).
         moves = list(

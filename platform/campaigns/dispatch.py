@@ -49,9 +49,11 @@ def refill_when_room(campaign: Campaign, numbers: int | None = None) -> int:
 def refill(campaign_id) -> int:
     """Queue pending recipients until the campaign has enough in flight for its numbers."""
     with transaction.atomic():
-        # Row lock: two refills of one campaign at once would both fill the same room.
+        # Row lock: two refills of one campaign at once would both fill the same room. NO KEY
+        # everywhere the campaign is locked: rows that point at it check it at commit (FOR KEY
+        # SHARE), and a FOR UPDATE held across the recipients' update deadlocked with them.
         campaign = (
-            Campaign.objects.select_for_update(of=("self",))
+            Campaign.objects.select_for_update(of=("self",), no_key=True)
             .select_related("tenant")
             .get(pk=campaign_id)
         )

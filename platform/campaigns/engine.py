@@ -3,8 +3,8 @@
 The order is what makes it exactly once:
 
 1. **Take a number and claim the recipient**, in one transaction (``take``): pick an eligible
-   number that is free now (rotation decides which) and mark it busy with a compare-and-swap on
-   its ``next_send_at``; count the send for its daily limit; choose the variation; then the
+   number that is free now (rotation decides which) and, if the campaign is paced, mark it busy
+   with a compare-and-swap on its ``next_send_at``; count the send for its daily limit; then the
    recipient's compare-and-swap queued → sending, which also checks that the campaign still
    runs and the contact has not opted out. A redelivered or duplicated message, or a second
    consumer, finds the recipient no longer queued and the whole transaction is undone.
@@ -102,14 +102,17 @@ def _exclusion(campaign: Campaign, instance: WhatsAppInstance) -> str:
         return "inactive"
     if instance.state != ConnectionState.OPEN:
         return "disconnected"
-    limit = min(
-        instance.daily_send_limit, campaign.daily_limit_per_instance or instance.daily_send_limit
-    )
-    if instance.sent_today >= limit:
+    if instance.sent_today >= _daily_limit(campaign, instance):
         return "daily limit reached"
     if campaign.min_health is not None and instance.health_score < campaign.min_health:
         return f"health {instance.health_score} below {campaign.min_health}"
     return ""
+
+
+def _daily_limit(campaign: Campaign, instance: WhatsAppInstance) -> int:
+    return min(
+        instance.daily_send_limit, campaign.daily_limit_per_instance or instance.daily_send_limit
+    )
 
 
 def eligible_instances(campaign: Campaign) -> list[WhatsAppInstance]:
@@ -128,7 +131,13 @@ def _by_rotation(campaign: Campaign, free: list[WhatsAppInstance]) -> list[Whats
 
 
 def take(campaign: Campaign, recipient: CampaignRecipient):
-    """Taken(instance, variation), Busy(wait), NoneLeft(reason) or Lost()."""
+    """Taken(instance, variation), Busy(wait), NoneLeft(reason) or Lost().
+
+    A paced campaign reserves the number for the length of its call. One with intervals of 0
+    asked for no pacing: its senders share the numbers, one message each at a time, so a
+    number sends as many at once as the campaign has in flight for it
+    (CAMPAIGN_IN_FLIGHT_PER_NUMBER); a number another campaign reserved is still waited for.
+    """
     numbers = _numbers(campaign)
     reasons = {i.name: _exclusion(campaign, i) for i in numbers}
     eligible = [i for i in numbers if not reasons[i.name]]
@@ -140,10 +149,13 @@ def take(campaign: Campaign, recipient: CampaignRecipient):
     variation = _least_used_variation(campaign) if free else None  # chosen before a number is held
     for instance in _by_rotation(campaign, free):
         with transaction.atomic():
-            if not _reserve(instance, now):
+            if not _reserve(instance, now, exclusive=_paced(campaign)):
                 continue  # another sender has it: the next free number is tried
-            # Counted now, in the reservation: the daily limit holds under concurrency.
-            health.count(instance, sent=1)
+            # Counted now, in the reservation; senders sharing a number may both have read it
+            # under its limit, so the count itself decides.
+            if health.count(instance, sent=1) > _daily_limit(campaign, instance):
+                transaction.set_rollback(True)
+                continue
             if transitions.claim(recipient, instance.pk, variation) is None:
                 transaction.set_rollback(True)  # the number was not used after all
                 return Lost()
@@ -153,12 +165,20 @@ def take(campaign: Campaign, recipient: CampaignRecipient):
     return Busy(max(min(waits, default=0), 0), tuple(i.pk for i in eligible))
 
 
-def _reserve(instance: WhatsAppInstance, now) -> bool:
-    """Mark the number busy if it is still as it was read (compare-and-swap on its
-    ``next_send_at``). A number another sender is reserving at this moment is passed over
-    (SKIP LOCKED) rather than waited for: it will not be free when that one commits."""
+def _paced(campaign: Campaign) -> bool:
+    return campaign.interval_max > 0
+
+
+def _reserve(instance: WhatsAppInstance, now, *, exclusive: bool) -> bool:
+    """Take the number: ``exclusive``ly (marked busy, a compare-and-swap on its
+    ``next_send_at`` as it was read) or shared (only round robin's mark). A number another
+    sender is taking at this moment is passed over (SKIP LOCKED) rather than waited for. NO KEY:
+    a plain FOR UPDATE would also block the foreign-key checks (FOR KEY SHARE, made when a
+    transaction commits) of every row that points at the number, and deadlock with them."""
     table = WhatsAppInstance._meta.db_table
-    skip_locked = "FOR UPDATE SKIP LOCKED" * connection.features.has_select_for_update_skip_locked
+    skip_locked = (
+        "FOR NO KEY UPDATE SKIP LOCKED" * connection.features.has_select_for_update_skip_locked
+    )
 
     def moment(at):
         return sql.value(WhatsAppInstance, "next_send_at", at)
@@ -169,13 +189,13 @@ def _reserve(instance: WhatsAppInstance, now) -> bool:
         "now": moment(now),
         "busy_until": moment(now + timedelta(seconds=RESERVATION_SECONDS)),
     }
+    busy = "next_send_at = %(busy_until)s," if exclusive else ""
+    unchanged = "AND next_send_at IS NOT DISTINCT FROM %(was)s" if exclusive else ""
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
-            UPDATE {table} SET next_send_at = %(busy_until)s, last_taken_at = %(now)s
-             WHERE id = (SELECT id FROM {table}
-                          WHERE id = %(id)s AND next_send_at IS NOT DISTINCT FROM %(was)s
-                          {skip_locked})
+            UPDATE {table} SET {busy} last_taken_at = %(now)s
+             WHERE id = (SELECT id FROM {table} WHERE id = %(id)s {unchanged} {skip_locked})
             """,
             values,
         )
@@ -200,13 +220,18 @@ def _free(instance, campaign: Campaign, *, started, succeeded: bool = False) -> 
     began), or at once if nothing was sent (``started`` None)."""
     fields = {"consecutive_errors": 0} if succeeded else {}
     if started is None:
-        fields["next_send_at"] = timezone.now()
         health.uncount_sent(instance)
-    else:
+    if _paced(campaign):
         interval = random.uniform(campaign.interval_min, campaign.interval_max)
-        fields["next_send_at"] = started + timedelta(seconds=interval + PACING_GUARD_SECONDS)
-    WhatsAppInstance.objects.filter(pk=instance.pk).update(**fields)
-    wakeups.freed(instance.pk)
+        fields["next_send_at"] = (
+            timezone.now()
+            if started is None
+            else started + timedelta(seconds=interval + PACING_GUARD_SECONDS)
+        )
+    if fields:
+        WhatsAppInstance.objects.filter(pk=instance.pk).update(**fields)
+    if _paced(campaign):
+        wakeups.freed(instance.pk)
 
 
 # --- One recipient -------------------------------------------------------------------------

@@ -38,7 +38,7 @@ def log(campaign: Campaign, kind: str, detail: str = "", by=None) -> None:
 
 
 def _locked(campaign: Campaign, allowed: tuple[str, ...], action: str) -> Campaign:
-    locked = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    locked = Campaign.objects.select_for_update(no_key=True).get(pk=campaign.pk)
     if locked.status not in allowed:
         raise CampaignStateError(
             _("A %(status)s campaign cannot be %(action)s.")
@@ -139,7 +139,7 @@ def cancel(campaign: Campaign, *, by=None) -> None:
 def complete_if_done(campaign_id) -> bool:
     """Mark a running campaign completed once no recipient waits or is being sent."""
     with transaction.atomic():
-        campaign = Campaign.objects.select_for_update().get(pk=campaign_id)
+        campaign = Campaign.objects.select_for_update(no_key=True).get(pk=campaign_id)
         counts = campaign.counts()
         unfinished = counts["pending"] + counts["queued"] + counts["sending"]
         if campaign.status != S.RUNNING or unfinished:

@@ -55,7 +55,7 @@ def move(recipient: CampaignRecipient, allowed_from: Iterable[str], to: str, **f
             moved = rows.filter(status=current).update(**fields)
         else:
             # Row lock: two consumers, or a consumer and a webhook, decide one after the other.
-            current = rows.select_for_update().values_list("status", flat=True).get()
+            current = rows.select_for_update(no_key=True).values_list("status", flat=True).get()
             moved = current in allowed_from and rows.update(**fields)
         if not moved:
             recipient.status = rows.values_list("status", flat=True).get()

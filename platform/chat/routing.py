@@ -90,8 +90,10 @@ def agents_for(conversation: Conversation, department: Department | None = None)
 
 def _locked(conversation: Conversation, by) -> Conversation:
     # Row lock: every transition of this conversation waits here for the one before it.
-    rows = Conversation.objects.select_for_update(of=("self",)).select_related(
-        "instance", "assigned_to"
+    # Not joined with the agent: after waiting for the lock, PostgreSQL re-reads the locked
+    # row but keeps the joined rows of before, so a refusal named nobody ("None has already…").
+    rows = Conversation.objects.select_for_update(of=("self",), no_key=True).select_related(
+        "instance"
     )
     if by is None:
         return rows.get(pk=conversation.pk)

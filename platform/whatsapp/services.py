@@ -109,7 +109,7 @@ def record_state(
     with transaction.atomic():
         # Row lock: a webhook and a poll reporting at once must not both log the change.
         previous = (
-            WhatsAppInstance.objects.select_for_update()
+            WhatsAppInstance.objects.select_for_update(no_key=True)
             .values_list("state", flat=True)
             .get(pk=instance.pk)
         )
