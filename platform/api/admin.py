@@ -294,8 +294,10 @@ class EventFilter(admin.SimpleListFilter):
 
 
 @admin.register(WebhookDelivery)
-class WebhookDeliveryAdmin(TenantModelAdmin):
+class WebhookDeliveryAdmin(ObjectButtonsMixin, TenantModelAdmin):
     """The delivery log: read-only; "redeliver" sends a logged body again as a new delivery."""
+
+    change_form_outer_before_template = "admin/api/webhookdelivery/redeliver_panel.html"
 
     list_display = [
         "created_at",
@@ -343,6 +345,29 @@ class WebhookDeliveryAdmin(TenantModelAdmin):
     def has_redeliver_permission(self, request):
         # Whoever manages the subscriptions may make us call them again.
         return request.user.has_perm("api.change_webhooksubscription")
+
+    def may_press_buttons(self, request, obj) -> bool:
+        return self.has_redeliver_permission(request)
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/redeliver/",
+                self.admin_site.admin_view(self.redeliver_view),
+                name="api_webhookdelivery_redeliver",
+            ),
+            *super().get_urls(),
+        ]
+
+    def redeliver_view(self, request, object_id):
+        return self.object_button(
+            request, object_id, outbound.redeliver, gettext("Queued again as a new delivery.")
+        )
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        may_redeliver = self.may_press_buttons(request, self.get_object(request, object_id))
+        extra_context = {**(extra_context or {}), "may_redeliver": may_redeliver}
+        return super().change_view(request, object_id, form_url, extra_context)
 
     status_shown = status_badge(
         {

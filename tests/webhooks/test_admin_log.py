@@ -112,3 +112,17 @@ def test_redeliver_to_a_disabled_subscription_is_refused(login, cast, logged):
 def test_another_company_cannot_redeliver(login, cast, logged):
     redeliver(login(cast.gabriel), logged["failed"])
     assert WebhookDelivery.objects.count() == 3
+
+
+def test_the_redeliver_button_on_a_delivery_page(login, cast, logged):
+    page = f"{LIST}{logged['failed'].pk}/change/"
+    button = f"{LIST}{logged['failed'].pk}/redeliver/"
+    client = login(cast.ana)
+    assert button in client.get(page).content.decode()
+    done = client.post(button, follow=True)
+    assert [m.level_tag for m in done.context["messages"]] == ["success"]
+    assert WebhookDelivery.objects.filter(payload=logged["failed"].payload).count() == 2
+    assert client.get(button).status_code == 405  # POST only
+    assert login(cast.gabriel).post(button).status_code == 404
+    assert login(cast.marcos).post(button).status_code == 403
+    assert WebhookDelivery.objects.filter(payload=logged["failed"].payload).count() == 2
