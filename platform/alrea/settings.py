@@ -421,5 +421,7 @@ API_IDEMPOTENCY_TTL_HOURS = env.int("API_IDEMPOTENCY_TTL_HOURS", 24, min_value=1
 # Webhook URLs on loopback or private networks: refused in production (SSRF), allowed for a
 # laptop's receiver in development.
 API_WEBHOOK_ALLOW_PRIVATE_URLS = env.bool("API_WEBHOOK_ALLOW_PRIVATE_URLS", not PRODUCTION)
+# How long finished webhook deliveries (delivered or given up) stay in the admin's log.
+API_WEBHOOK_LOG_RETENTION_DAYS = env.int("API_WEBHOOK_LOG_RETENTION_DAYS", 30, min_value=1)
 
 HEALTHZ_TIMEOUT_SECONDS = env.int("HEALTHZ_TIMEOUT_SECONDS", 3, min_value=1)

@@ -168,6 +168,7 @@ class WebhookDelivery(TenantOwned):
             models.Index(fields=["tenant", "event", "-created_at"], name="webhookdelivery_event"),
             models.Index(fields=["subscription", "-created_at"], name="webhookdelivery_sub_new"),
             models.Index(fields=["subscription", "-completed_at"], name="webhookdelivery_sub_done"),
+            models.Index(fields=["completed_at"], name="webhookdelivery_done"),  # the purge
             # The sweep's question: which unfinished rows are due?
             models.Index(
                 fields=["next_attempt_at"],

@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Callable
 from datetime import timedelta
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
@@ -221,6 +222,13 @@ def republish_due() -> int:
             continue
         published += 1
     return published
+
+
+def purge_log() -> int:
+    """Delete deliveries finished more than API_WEBHOOK_LOG_RETENTION_DAYS ago (daily)."""
+    cutoff = timezone.now() - timedelta(days=settings.API_WEBHOOK_LOG_RETENTION_DAYS)
+    deleted, _by_model = WebhookDelivery.objects.filter(completed_at__lt=cutoff).delete()
+    return deleted
 
 
 def redeliver(delivery: WebhookDelivery) -> WebhookDelivery:

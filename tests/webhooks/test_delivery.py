@@ -157,3 +157,22 @@ def test_the_sweep_runs_every_minute():
 
     schedule = Schedule.objects.get(func="api.outbound.republish_due")
     assert (schedule.schedule_type, schedule.minutes, schedule.repeats) == ("I", 1, -1)
+
+
+def test_finished_deliveries_older_than_the_retention_are_purged_daily(subscribe, settings):
+    from django_q.models import Schedule
+
+    settings.API_WEBHOOK_LOG_RETENTION_DAYS = 30
+    subscription = subscribe("contact.created")
+    outbound.emit(subscription.tenant, "contact.created", lambda: [{"n": n} for n in range(3)])
+    old, recent, unfinished = WebhookDelivery.objects.order_by("payload__data__n")
+    long_ago = timezone.now() - timedelta(days=31)
+    WebhookDelivery.objects.filter(pk=old.pk).update(status=S.DELIVERED, completed_at=long_ago)
+    WebhookDelivery.objects.filter(pk=recent.pk).update(
+        status=S.GIVEN_UP, completed_at=timezone.now() - timedelta(days=29)
+    )
+    WebhookDelivery.objects.filter(pk=unfinished.pk).update(created_at=long_ago)
+
+    assert outbound.purge_log() == 1
+    assert set(WebhookDelivery.objects.values_list("pk", flat=True)) == {recent.pk, unfinished.pk}
+    assert Schedule.objects.get(func="api.outbound.purge_log").minutes == 24 * 60
