@@ -64,11 +64,10 @@ def emit(tenant, event: str, data: EventData) -> int:
     """
     assert event in webhooks.EVENTS, event
     tenant_id = getattr(tenant, "pk", tenant)
-    subscriptions = list(
-        WebhookSubscription.objects.for_tenant(tenant_id)
-        .filter(is_active=True, events__contains=[event])
-        .values_list("pk", flat=True)
-    )
+    # A tenant has a handful of subscriptions: their events are matched here, which also works
+    # on SQLite (the embedded default has no JSON containment lookup).
+    active = WebhookSubscription.objects.for_tenant(tenant_id).filter(is_active=True).order_by()
+    subscriptions = [pk for pk, events in active.values_list("pk", "events") if event in events]
     if not subscriptions or Tenant.objects.get(pk=tenant_id).is_suspended:
         return 0  # a suspended company's integrations hear nothing, as its API keys do
     built = data() if callable(data) else data
