@@ -7,13 +7,16 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import pytest
+from django.db import connection
 from playwright.sync_api import expect
 
+from chat import routing
 from chat.models import Conversation, Message
 from tests.browser.chromium import chromium_page, log_in
 from tests.conftest import CAST_PASSWORD
@@ -112,6 +115,21 @@ def site(tmp_path, settings, evolution_simulator):
         yield settings.PUBLIC_URL
 
 
+def in_another_thread(work):
+    """The ORM is off limits in the test's thread while Playwright runs. The thread's
+    connection is closed after it, or the test database could not be dropped."""
+
+    def run():
+        try:
+            work()
+        finally:
+            connection.close()
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    worker.join()
+
+
 def wait_for(check, timeout=10.0):
     deadline = time.monotonic() + timeout
     while not (found := check()):
@@ -125,6 +143,10 @@ def test_alice_sees_a_message_arrive_replies_and_watches_the_ticks(site, cast, e
     line = instance_services.create_instance(cast.acme, "Acme Vendas")
     control.scan(line.evolution_name, number="5511900001111")
     wait_for(lambda: WhatsAppInstance.objects.filter(pk=line.pk, state="open").exists())
+    # New chats wait in Sales, alice's department: she keeps seeing it once Ana takes it.
+    WhatsAppInstance.objects.filter(pk=line.pk).update(
+        default_department=cast.departments[("acme", "Sales")]
+    )
     control.configure(ack_delay_ms=1500)  # slow enough to see each tick
     control.inbound(line.evolution_name, number=CUSTOMER, push_name="Maria", text="Olá!")
     chat = wait_for(lambda: Conversation.objects.filter(instance=line).first())
@@ -137,7 +159,7 @@ def test_alice_sees_a_message_arrive_replies_and_watches_the_ticks(site, cast, e
             lambda r: r.status >= 400 and "/picture/" not in r.url and failed.append(r.url),
         )
         log_in(page, "alice@acme.test", CAST_PASSWORD)
-        page.goto("/chat/")
+        page.goto("/chat/?tab=departments")
         page.get_by_role("link", name="Chat").first.wait_for()
         page.locator(f'[data-conversation="{chat.pk}"]').click()
         messages = page.locator("#chat-messages")
@@ -157,8 +179,10 @@ def test_alice_sees_a_message_arrive_replies_and_watches_the_ticks(site, cast, e
         expect(reply).to_have_count(1)
         for status in ("sent", "delivered", "read"):
             expect(reply).to_have_attribute("data-status", status, timeout=8000)
-        page.get_by_role("button", name="Claim").click()
-        expect(page.locator('.chat-header [data-role="agent"]')).to_have_text("Alice Rocha")
+        expect(page.get_by_role("button", name="Claim")).to_be_visible()
+        in_another_thread(lambda: routing.claim(chat, by=cast.ana))  # Ana takes it elsewhere
+        expect(page.locator('.chat-header [data-role="agent"]')).to_have_text("Ana Souza")
+        expect(page.get_by_role("button", name="Claim")).to_have_count(0)
         assert failed == []
         if os.environ.get("ALREA_SCREENSHOT"):
             page.screenshot(path=os.environ["ALREA_SCREENSHOT"], full_page=True)

@@ -4,6 +4,7 @@ message stored meanwhile still appears, once."""
 import threading
 
 import pytest
+from django.db import connection
 from playwright.sync_api import expect
 
 from tests.browser.chromium import chromium_page, log_in
@@ -17,8 +18,16 @@ pytestmark = [
 
 
 def in_another_thread(work):
-    """The ORM is off limits in the test's thread while Playwright runs."""
-    worker = threading.Thread(target=work)
+    """The ORM is off limits in the test's thread while Playwright runs. The thread's
+    connection is closed after it, or the test database could not be dropped."""
+
+    def run():
+        try:
+            work()
+        finally:
+            connection.close()
+
+    worker = threading.Thread(target=run)
     worker.start()
     worker.join()
 

@@ -169,9 +169,15 @@
     // --- Header, actions, composer -------------------------------------------------------
     function updateHeader(conversation) {
         if (!conversation || conversation.id !== openId) { return; }
-        const set = (role, value) => { const node = root.querySelector('.chat-header [data-role="' + role + '"]'); if (node) { node.textContent = value; } };
-        set("status", conversation.status_label);
-        if (conversation.agent) { set("agent", conversation.agent); }
+        const header = root.querySelector(".chat-header");
+        const state = conversation.status + ":" + conversation.department_id + ":" + conversation.agent_id;
+        if (header.dataset.state === state) { return; }
+        // Claimed, transferred or closed elsewhere: the buttons the user has now come with
+        // the page, so its header is fetched again.
+        fetch(window.location.href, {credentials: "same-origin"}).then((answer) => answer.ok ? answer.text() : null).then((html) => {
+            const fresh = html && new DOMParser().parseFromString(html, "text/html").querySelector(".chat-header");
+            if (fresh) { header.replaceWith(fresh); bindActions(fresh); }
+        }).catch(() => {});
     }
     function act(url, fields) {
         showError("");
@@ -179,11 +185,14 @@
             if (!answer.visible) { window.location.href = data.pageUrl; } else { window.location.reload(); }
         }).catch((failure) => showError(failure.message));
     }
-    root.querySelectorAll("button[data-action]").forEach((button) => button.addEventListener("click", () => act(button.dataset.action)));
-    root.querySelectorAll("form[data-action]").forEach((form) => form.addEventListener("submit", (event) => {
-        event.preventDefault();
-        act(form.dataset.action, Object.fromEntries(new FormData(form)));
-    }));
+    function bindActions(scope) {
+        scope.querySelectorAll("button[data-action]").forEach((button) => button.addEventListener("click", () => act(button.dataset.action)));
+        scope.querySelectorAll("form[data-action]").forEach((form) => form.addEventListener("submit", (event) => {
+            event.preventDefault();
+            act(form.dataset.action, Object.fromEntries(new FormData(form)));
+        }));
+    }
+    bindActions(root);
     const composer = document.getElementById("chat-composer");
     const replying = document.getElementById("chat-replying");
     function replyTo(message) {
