@@ -112,7 +112,7 @@ def post_signed(subscription, body: bytes) -> dict:
             }
             with client.stream("POST", subscription.url, content=body, headers=headers) as reply:
                 outcome["status_code"] = reply.status_code
-                outcome["response"] = _bounded_text(reply)
+                outcome["response"] = _bounded_text(reply, started + TIMEOUT_SECONDS)
                 outcome["delivered"] = 200 <= reply.status_code < 300
     except ValidationError as error:
         outcome["error"] = " ".join(error.messages)
@@ -122,10 +122,13 @@ def post_signed(subscription, body: bytes) -> dict:
     return outcome
 
 
-def _bounded_text(reply: httpx.Response) -> str:
+def _bounded_text(reply: httpx.Response, deadline: float) -> str:
+    """The start of the answer: at most MAX_RESPONSE_BYTES, and only what arrives before
+    ``deadline`` (httpx's timeout is per read, so a receiver sending a byte at a time could
+    otherwise hold the consumer for hours)."""
     kept = b""
     for chunk in reply.iter_bytes():
         kept += chunk[: MAX_RESPONSE_BYTES - len(kept)]
-        if len(kept) >= MAX_RESPONSE_BYTES:
+        if len(kept) >= MAX_RESPONSE_BYTES or time.monotonic() >= deadline:
             break
     return kept.decode("utf-8", "replace")

@@ -34,18 +34,21 @@ def subscribe(cast, webhook_capture):
 
 @pytest.fixture
 def receiver():
-    """receiver(delay=0, body=b"") → a local server answering every POST with 200 and ``body``
-    after ``delay`` seconds: ``.url``."""
+    """receiver(delay=0, body=b"", drip=0) → a local server answering every POST with 200 and
+    ``body`` after ``delay`` seconds (a byte every ``drip`` seconds if given): ``.url``."""
     servers = []
 
-    def start(delay: float = 0, body: bytes = b""):
+    def start(delay: float = 0, body: bytes = b"", drip: float = 0):
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):
                 time.sleep(delay)
                 self.send_response(200)
                 self.send_header("content-length", str(len(body)))
                 self.end_headers()
-                self.wfile.write(body)
+                for start in range(0, len(body), 1 if drip else len(body) or 1):
+                    self.wfile.write(body[start : start + 1] if drip else body)
+                    self.wfile.flush()
+                    time.sleep(drip)
 
             def log_message(self, *args):
                 pass

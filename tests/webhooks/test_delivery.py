@@ -120,6 +120,15 @@ def test_a_receiver_that_does_not_answer_in_time_is_a_failure(subscribe, receive
     assert delivery.duration_ms < 2000
 
 
+def test_a_receiver_dripping_its_answer_cannot_hold_the_consumer(subscribe, receiver, monkeypatch):
+    monkeypatch.setattr(webhooks, "TIMEOUT_SECONDS", 0.5)
+    dripping = receiver(body=b"x" * 1000, drip=0.05)  # 50 s for the whole answer
+    delivery = consume(emit_one(subscribe("contact.created", url=dripping.url)))
+    assert delivery.status == S.DELIVERED  # the 200 came in time
+    assert delivery.duration_ms < 1500
+    assert 0 < len(delivery.response_excerpt) < 1000
+
+
 def test_the_answer_kept_in_the_log_is_bounded(subscribe, receiver):
     chatty = receiver(body=b"ok " + b"x" * 200_000)
     delivery = consume(emit_one(subscribe("contact.created", url=chatty.url)))
