@@ -9,3 +9,9 @@ class NewestFirst(CursorPagination):
     page_size = 50
     page_size_query_param = "limit"
     max_page_size = 500
+
+
+class ById(NewestFirst):
+    """For rows without a creation time (a campaign's recipients): in id order."""
+
+    ordering = "id"

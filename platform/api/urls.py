@@ -3,6 +3,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from api.bulk import ContactBulkUpsertView
+from api.campaigns import CampaignViewSet
 from api.contacts import ContactViewSet, ListViewSet, TagViewSet
 from api.conversations import ConversationViewSet
 from api.instances import InstanceViewSet
@@ -18,6 +19,7 @@ router.register("instances", InstanceViewSet, basename="instance")
 router.register("messages", MessageViewSet, basename="message")
 router.register("conversations", ConversationViewSet, basename="conversation")
 router.register("webhooks", SubscriptionViewSet, basename="webhook")
+router.register("campaigns", CampaignViewSet, basename="campaign")
 
 v1 = [
     # Before the router: "bulk" would otherwise be read as a contact id.
