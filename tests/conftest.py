@@ -1,9 +1,11 @@
 import socket
+import threading
 from urllib.parse import urlsplit
 
 import pytest
 from django.conf import settings
 from django.core.cache import cache
+from django.core.signals import request_finished, request_started
 from django.utils import translation
 
 from accounts.demo import seed_cast
@@ -112,6 +114,34 @@ def login(client):
         return client
 
     return as_user
+
+
+@pytest.fixture(autouse=True)
+def requests_keep_the_tests_language():
+    """Put the test's language back after each request it makes. LocaleMiddleware activates the
+    request's language in the thread and nothing restores the one before, so a test that posts a
+    webhook and then reads a text written outside any request (a consumer's error) would read
+    it in the request's language (pt-BR), not the one the test chose."""
+    before: dict[int, list] = {}
+
+    def started(**kwargs):
+        before.setdefault(threading.get_ident(), []).append(translation.get_language())
+
+    def finished(**kwargs):
+        languages = before.get(threading.get_ident())
+        if not languages:
+            return
+        language = languages.pop()
+        if language:
+            translation.activate(language)
+        else:
+            translation.deactivate()
+
+    request_started.connect(started)
+    request_finished.connect(finished)
+    yield
+    request_started.disconnect(started)
+    request_finished.disconnect(finished)
 
 
 @pytest.fixture

@@ -113,6 +113,6 @@ def test_last_use_is_recorded(api, make_key):
     assert row.last_used_ip == "198.51.100.7"
 
 
-def test_bad_allowlist_entry_is_refused_at_creation(cast):
+def test_bad_allowlist_entry_is_refused_at_creation(cast, english):
     with pytest.raises(Exception, match="not an IP address"):
         services.create_key(cast.acme, name="x", scopes=["contacts:read"], allowed_ips=["nope"])
