@@ -414,9 +414,10 @@ def copy_and_merge(tenant, rows) -> float:
                     copy.write_row(row)
             cursor.execute(
                 f"INSERT INTO contacts_contact (id, tenant_id, {MERGE_COLUMNS}, opted_out, "
-                "opt_out_reason, source, created_at, updated_at) "
+                "opt_out_reason, source, created_at, updated_at, whatsapp_name, "
+                "profile_picture_url) "
                 f"SELECT gen_random_uuid(), %s, {MERGE_COLUMNS}, false, '', 'import', now(), "
-                "now() FROM incoming "
+                "now(), '', '' FROM incoming "
                 "ON CONFLICT (tenant_id, phone) DO UPDATE SET name = EXCLUDED.name, "
                 "email = EXCLUDED.email, birth_date = EXCLUDED.birth_date, "
                 "gender = EXCLUDED.gender, city = EXCLUDED.city, state = EXCLUDED.state, "
@@ -560,7 +561,7 @@ def import_benchmark(args, tenants: Tenants) -> dict:
 FILL_CONTACTS = """
 INSERT INTO contacts_contact (id, tenant_id, name, phone, email, birth_date, gender, city, state,
     country, zip_code, notes, custom_fields, opted_out, opted_out_at, opt_out_reason, source,
-    last_interaction_at, created_at, updated_at)
+    last_interaction_at, created_at, updated_at, whatsapp_name, profile_picture_url)
 SELECT gen_random_uuid(), %(tenant)s,
     first[1 + (n * 7919) %% array_length(first, 1)] || ' ' || last[1 + (n * 104729) %%
         array_length(last, 1)],
@@ -569,7 +570,7 @@ SELECT gen_random_uuid(), %(tenant)s,
     NULL, '', '', ufs[1 + (n * 31) %% array_length(ufs, 1)], 'BR', '', '',
     CASE WHEN n %% 3 = 0 THEN '{"plano": "ouro"}'::jsonb ELSE '{}'::jsonb END,
     n %% 50 = 0, CASE WHEN n %% 50 = 0 THEN now() END, '', 'import', NULL,
-    now() - make_interval(secs => n), now()
+    now() - make_interval(secs => n), now(), '', ''
 FROM generate_series(1::bigint, %(count)s) AS n,
     (SELECT ARRAY['Maria', 'Ana', 'João', 'José', 'Francisco', 'Antônio', 'Carlos', 'Paulo',
                   'Pedro', 'Lucas', 'Luiz', 'Marcos', 'Gabriel', 'Rafael', 'Juliana', 'Márcia',
