@@ -5,13 +5,11 @@ conversation at that moment."""
 import pytest
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
-from django.conf import settings
-from django.test import Client
 
-from alrea.asgi import application
 from chat import notes, routing
 from chat.models import Conversation
 from chat.sockets import FORBIDDEN
+from tests import sockets
 
 # Session auth needs the rows committed (the socket reads them from another thread).
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -20,22 +18,8 @@ add_note = database_sync_to_async(notes.add_note)
 transfer = database_sync_to_async(routing.transfer)
 
 
-@database_sync_to_async
-def session_cookie(user) -> str:
-    client = Client()
-    client.force_login(user)
-    return client.cookies[settings.SESSION_COOKIE_NAME].value
-
-
-async def open_socket(user=None) -> WebsocketCommunicator:
-    headers = [(b"origin", b"http://testserver"), (b"host", b"testserver")]
-    if user is not None:
-        cookie = await session_cookie(user)
-        headers.append((b"cookie", f"{settings.SESSION_COOKIE_NAME}={cookie}".encode()))
-    socket = WebsocketCommunicator(application, "/ws/chat/", headers=headers)
-    connected, _subprotocol = await socket.connect()
-    assert connected
-    return socket
+def open_socket(user=None):
+    return sockets.open_socket("/ws/chat/", user)
 
 
 async def ready_socket(user) -> WebsocketCommunicator:

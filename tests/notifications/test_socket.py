@@ -4,35 +4,18 @@ notifications."""
 
 import pytest
 from channels.db import database_sync_to_async
-from channels.testing import WebsocketCommunicator
-from django.conf import settings
-from django.test import Client
 
-from alrea.asgi import application
 from notifications import services
 from notifications.models import Notification
 from notifications.sockets import FORBIDDEN
+from tests import sockets
 
 # Session auth needs the rows committed (the socket reads them from another thread).
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@database_sync_to_async
-def session_cookie(user) -> str:
-    client = Client()
-    client.force_login(user)
-    return client.cookies[settings.SESSION_COOKIE_NAME].value
-
-
-async def open_socket(user=None) -> WebsocketCommunicator:
-    headers = [(b"origin", b"http://testserver"), (b"host", b"testserver")]
-    if user is not None:
-        cookie = await session_cookie(user)
-        headers.append((b"cookie", f"{settings.SESSION_COOKIE_NAME}={cookie}".encode()))
-    socket = WebsocketCommunicator(application, "/ws/notifications/", headers=headers)
-    connected, _subprotocol = await socket.connect()
-    assert connected
-    return socket
+def open_socket(user=None):
+    return sockets.open_socket("/ws/notifications/", user)
 
 
 async def close_code(socket) -> int | None:
