@@ -6,6 +6,7 @@ with ``messages:read``: an integrator lists them to choose the number it sends t
 """
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 AREAS = {
     "contacts": _("Contacts"),
@@ -14,7 +15,8 @@ AREAS = {
     "conversations": _("Conversations"),
     "webhooks": _("Webhooks"),
 }
-ACCESS = {"read": _("read"), "write": _("write")}
+# In context: a campaign's "read" counter is another word in Portuguese ("lidas").
+ACCESS = {"read": pgettext_lazy("API scope", "read"), "write": pgettext_lazy("API scope", "write")}
 ALL = tuple(f"{area}:{access}" for area in AREAS for access in ACCESS)
 CHOICES = [
     (f"{area}:{access}", f"{area_label}: {access_label}")
