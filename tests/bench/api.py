@@ -108,10 +108,14 @@ def start_server(port: int, log) -> subprocess.Popen:
         if server.poll() is not None:
             raise SystemExit(f"daphne exited with {server.returncode}; see {log.name}")
         try:
-            httpx.get(f"http://127.0.0.1:{port}/bench/contacts/?tenant={uuid.uuid4()}", timeout=2)
-            return server
+            probe = httpx.get(f"http://127.0.0.1:{port}/bench/contacts/?tenant={uuid.uuid4()}")
         except httpx.TransportError:
             time.sleep(0.3)
+            continue
+        if probe.status_code != 200:
+            server.terminate()
+            raise SystemExit(f"daphne answered {probe.status_code}; see {log.name}")
+        return server
     server.terminate()
     raise SystemExit("daphne did not answer within 60 s")
 
@@ -356,16 +360,18 @@ def main(argv=None) -> None:
     load_before = os.getloadavg()
     result = {"benchmark": "api", "date": datetime.now(UTC).date().isoformat()}
     with open(f"/tmp/bench-api-daphne-{os.getpid()}.log", "w") as log:
-        server = start_server(port, log)
-        progress(f"daphne on {base} (log {log.name})")
+        server = None
         try:
+            server = start_server(port, log)
+            progress(f"daphne on {base} (log {log.name})")
             parts = (("list", contact_list), ("send", send_message), ("bulk", bulk_upsert))
             for name, part in parts:
                 if name not in args.skip:
                     result[name] = part(args, base, tenants)
         finally:
-            server.terminate()
-            server.wait(timeout=30)
+            if server is not None:
+                server.terminate()
+                server.wait(timeout=30)
             keep = {t.slug for t in tenants.made if args.keep and t.slug.endswith("-million")}
             tenants.drop_all(keep=keep)
             asyncio.run(delete_queues())
