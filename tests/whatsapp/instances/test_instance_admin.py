@@ -80,7 +80,8 @@ def test_ana_walks_an_instance_from_creation_to_deletion(
     assert instance.evolution_name not in {i.name for i in evo.fetch_instances()}
 
 
-def test_the_change_page_shows_health_and_the_log(acme_line, login, cast, english_pages):
+def test_the_change_page_shows_health_and_the_log(english, acme_line, login, cast, english_pages):
+    # ``english`` first: the log's "Created by" is written when acme_line is made.
     page = login(cast.ana).get(url("change", acme_line)).content.decode()
     assert "0 sent · 0 delivered · 0 read · 0 failed" in page
     assert f"Created by {cast.ana}" in page
