@@ -33,17 +33,26 @@ class Payload:
     def __post_init__(self):
         # Accept UUID objects (model primary keys) and store the canonical string, so equal ids
         # always compare and encode equal. An optional id (default None) may stay None.
+        # A tuple field holds several ids (JSON brings it as a list).
         for field in dataclasses.fields(self):
             value = getattr(self, field.name)
             if value is None and field.default is None:
                 continue
-            try:
-                canonical = str(value if isinstance(value, uuid.UUID) else uuid.UUID(value))
-            except (TypeError, ValueError, AttributeError):
-                raise ValueError(
-                    f"{type(self).__name__}.{field.name} must be a UUID, got {value!r}"
-                ) from None
+            if isinstance(field.default, tuple):
+                if not isinstance(value, list | tuple):
+                    raise ValueError(f"{type(self).__name__}.{field.name} must be a list of UUIDs")
+                canonical = tuple(self._uuid(field.name, item) for item in value)
+            else:
+                canonical = self._uuid(field.name, value)
             object.__setattr__(self, field.name, canonical)
+
+    def _uuid(self, name: str, value) -> str:
+        try:
+            return str(value if isinstance(value, uuid.UUID) else uuid.UUID(value))
+        except (TypeError, ValueError, AttributeError):
+            raise ValueError(
+                f"{type(self).__name__}.{name} must be a UUID, got {value!r}"
+            ) from None
 
     def to_dict(self) -> dict[str, str]:
         return dataclasses.asdict(self)
@@ -73,6 +82,13 @@ class CampaignSend(Payload):
 
     campaign_id: str
     recipient_id: str
+    # More recipients of the same campaign, sent in one burst (campaigns without pacing). A
+    # consumer of an older release ignores them; the reconciler queues them again.
+    more_recipient_ids: tuple[str, ...] = ()
+
+    @property
+    def recipient_ids(self) -> tuple[str, ...]:
+        return (self.recipient_id, *self.more_recipient_ids)
 
 
 @dataclass(frozen=True, kw_only=True)

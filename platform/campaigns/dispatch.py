@@ -31,7 +31,13 @@ def capacity(campaign: Campaign, numbers: int | None = None) -> int:
     WhatsApp numbers it has, when the caller knows)."""
     if numbers is None:
         numbers = campaign.instances.count()
-    return settings.CAMPAIGN_IN_FLIGHT_PER_NUMBER * numbers
+    return settings.CAMPAIGN_IN_FLIGHT_PER_NUMBER * numbers * burst(campaign)
+
+
+def burst(campaign: Campaign) -> int:
+    """Recipients per ``campaign.send`` message: one for a paced campaign (a number sends one
+    message per interval), CAMPAIGN_BURST without pacing (``campaigns.bursts``)."""
+    return settings.CAMPAIGN_BURST if campaign.interval_max == 0 else 1
 
 
 def refill_when_room(campaign: Campaign, numbers: int | None = None) -> int:
@@ -88,10 +94,16 @@ def refill(campaign_id) -> int:
         moved = transitions.move_all(
             campaign, CampaignRecipient.objects.filter(pk__in=ids), S.PENDING, S.QUEUED
         )
+        size = burst(campaign)
         publish_many(
             [
-                CampaignSend(tenant_id=campaign.tenant_id, campaign_id=campaign.pk, recipient_id=pk)
-                for pk in ids
+                CampaignSend(
+                    tenant_id=campaign.tenant_id,
+                    campaign_id=campaign.pk,
+                    recipient_id=ids[start],
+                    more_recipient_ids=ids[start + 1 : start + size],
+                )
+                for start in range(0, len(ids), size)
             ]
         )
     return moved

@@ -85,7 +85,7 @@ class Lost:
     """The recipient was not queued any more, or the campaign stopped, or the contact left."""
 
 
-def _numbers(campaign: Campaign) -> list[WhatsAppInstance]:
+def numbers_of(campaign: Campaign) -> list[WhatsAppInstance]:
     """The campaign's numbers, each with ``sent_today`` (one query)."""
     day = timezone.localdate(timezone=ZoneInfo(campaign.tenant.timezone))
     sent = InstanceDailyStats.objects.filter(instance=OuterRef("pk"), day=day).values("sent")
@@ -96,30 +96,30 @@ def _numbers(campaign: Campaign) -> list[WhatsAppInstance]:
     )
 
 
-def _exclusion(campaign: Campaign, instance: WhatsAppInstance) -> str:
+def exclusion(campaign: Campaign, instance: WhatsAppInstance) -> str:
     """Why ``instance`` may not send for ``campaign`` now, or ""."""
     if not instance.is_active:
         return "inactive"
     if instance.state != ConnectionState.OPEN:
         return "disconnected"
-    if instance.sent_today >= _daily_limit(campaign, instance):
+    if instance.sent_today >= daily_limit(campaign, instance):
         return "daily limit reached"
     if campaign.min_health is not None and instance.health_score < campaign.min_health:
         return f"health {instance.health_score} below {campaign.min_health}"
     return ""
 
 
-def _daily_limit(campaign: Campaign, instance: WhatsAppInstance) -> int:
+def daily_limit(campaign: Campaign, instance: WhatsAppInstance) -> int:
     return min(
         instance.daily_send_limit, campaign.daily_limit_per_instance or instance.daily_send_limit
     )
 
 
 def eligible_instances(campaign: Campaign) -> list[WhatsAppInstance]:
-    return [i for i in _numbers(campaign) if not _exclusion(campaign, i)]
+    return [i for i in numbers_of(campaign) if not exclusion(campaign, i)]
 
 
-def _by_rotation(campaign: Campaign, free: list[WhatsAppInstance]) -> list[WhatsAppInstance]:
+def by_rotation(campaign: Campaign, free: list[WhatsAppInstance]) -> list[WhatsAppInstance]:
     """``free`` in the order the campaign's rotation prefers them."""
     if campaign.rotation == Campaign.Rotation.BALANCED:
         return sorted(free, key=lambda i: (i.sent_today, i.pk))
@@ -138,8 +138,8 @@ def take(campaign: Campaign, recipient: CampaignRecipient):
     number sends as many at once as the campaign has in flight for it
     (CAMPAIGN_IN_FLIGHT_PER_NUMBER); a number another campaign reserved is still waited for.
     """
-    numbers = _numbers(campaign)
-    reasons = {i.name: _exclusion(campaign, i) for i in numbers}
+    numbers = numbers_of(campaign)
+    reasons = {i.name: exclusion(campaign, i) for i in numbers}
     eligible = [i for i in numbers if not reasons[i.name]]
     if not eligible:
         detail = "; ".join(f"{name}: {why}" for name, why in reasons.items())
@@ -147,29 +147,29 @@ def take(campaign: Campaign, recipient: CampaignRecipient):
     now = timezone.now()
     free = [i for i in eligible if i.next_send_at is None or i.next_send_at <= now]
     variation = _least_used_variation(campaign) if free else None  # chosen before a number is held
-    for instance in _by_rotation(campaign, free):
+    for instance in by_rotation(campaign, free):
         with transaction.atomic():
-            if not _reserve(instance, now, exclusive=_paced(campaign)):
+            if not reserve(instance, now, exclusive=paced(campaign)):
                 continue  # another sender has it: the next free number is tried
             # Counted now, in the reservation; senders sharing a number may both have read it
             # under its limit, so the count itself decides.
-            if health.count(instance, sent=1) > _daily_limit(campaign, instance):
+            if health.count(instance, sent=1) > daily_limit(campaign, instance):
                 transaction.set_rollback(True)
                 continue
             if transitions.claim(recipient, instance.pk, variation) is None:
                 transaction.set_rollback(True)  # the number was not used after all
                 return Lost()
-            _count_use(variation)
+            count_use(variation)
         return Taken(instance, variation, len(numbers))
     waits = [(i.next_send_at - now).total_seconds() for i in eligible if i.next_send_at]
     return Busy(max(min(waits, default=0), 0), tuple(i.pk for i in eligible))
 
 
-def _paced(campaign: Campaign) -> bool:
+def paced(campaign: Campaign) -> bool:
     return campaign.interval_max > 0
 
 
-def _reserve(instance: WhatsAppInstance, now, *, exclusive: bool) -> bool:
+def reserve(instance: WhatsAppInstance, now, *, exclusive: bool) -> bool:
     """Take the number: ``exclusive``ly (marked busy, a compare-and-swap on its
     ``next_send_at`` as it was read) or shared (only round robin's mark). A number another
     sender is taking at this moment is passed over (SKIP LOCKED) rather than waited for. NO KEY:
@@ -208,20 +208,21 @@ def _least_used_variation(campaign: Campaign) -> CampaignMessage:
     ).first()
 
 
-def _count_use(variation: CampaignMessage) -> None:
+def count_use(variation: CampaignMessage, uses: int = 1) -> None:
     """The last statement of the claim's transaction, so that the variation's row (which every
     sender of the campaign updates) stays locked only while that commits. Senders choosing at
     the same moment may pick the same one; the counts stay exact and the next picks even out."""
-    CampaignMessage.objects.filter(pk=variation.pk).update(times_used=F("times_used") + 1)
+    CampaignMessage.objects.filter(pk=variation.pk).update(times_used=F("times_used") + uses)
 
 
 def _free(instance, campaign: Campaign, *, started, succeeded: bool = False) -> None:
     """The number may send again: ``interval`` after the call that ``started`` (when it
     began), or at once if nothing was sent (``started`` None)."""
-    fields = {"consecutive_errors": 0} if succeeded else {}
+    # A success resets the error streak; most numbers have none, and the write is skipped.
+    fields = {"consecutive_errors": 0} if succeeded and instance.consecutive_errors else {}
     if started is None:
         health.uncount_sent(instance)
-    if _paced(campaign):
+    if paced(campaign):
         interval = random.uniform(campaign.interval_min, campaign.interval_max)
         fields["next_send_at"] = (
             timezone.now()
@@ -230,15 +231,24 @@ def _free(instance, campaign: Campaign, *, started, succeeded: bool = False) -> 
         )
     if fields:
         WhatsAppInstance.objects.filter(pk=instance.pk).update(**fields)
-    if _paced(campaign):
+    if paced(campaign):
         wakeups.freed(instance.pk)
 
 
 # --- One recipient -------------------------------------------------------------------------
 
 
-def _running(campaign: Campaign) -> bool:
-    campaign.status = Campaign.objects.values_list("status", flat=True).get(pk=campaign.pk)
+STATUS_SQL = f"SELECT status FROM {Campaign._meta.db_table} WHERE id = %s"
+
+
+def running(campaign: Campaign) -> bool:
+    """Whether the campaign still runs (read again: a burst asks before every message)."""
+    with connection.cursor() as cursor:
+        cursor.execute(STATUS_SQL, [sql.value(Campaign, "id", campaign.pk)])
+        row = cursor.fetchone()
+    if row is None:
+        raise Campaign.DoesNotExist(campaign.pk)
+    campaign.status = row[0]
     return campaign.status == Campaign.Status.RUNNING
 
 
@@ -255,7 +265,7 @@ def _take_when_free(campaign: Campaign, recipient: CampaignRecipient):
         pause = min(max(outcome.wait, 0.001), NAP_SECONDS)
         # Woken by a freed number, it tries at once (the claim checks the status); after a
         # nap it looks whether the campaign still runs.
-        if not wakeups.wait(outcome.waiting_for, since, pause) and not _running(campaign):
+        if not wakeups.wait(outcome.waiting_for, since, pause) and not running(campaign):
             return None
 
 
@@ -265,7 +275,7 @@ def _pause_for_want_of_numbers(campaign: Campaign, reason: str) -> None:
         services.pause(campaign, reason=f"No WhatsApp number can send ({reason}).", automatic=True)
 
 
-def _skip_reason(recipient: CampaignRecipient) -> str:
+def skip_reason(recipient: CampaignRecipient) -> str:
     """Why this recipient must not get the message (checked before waiting for a number), or
     "". The claim checks opt-out again, at the last moment."""
     contact = recipient.contact
@@ -282,7 +292,7 @@ def handle(tenant_id, campaign_id, recipient_id) -> None:
     campaign = recipient.campaign
     numbers = None
     while recipient.status == S.QUEUED:
-        if reason := _skip_reason(recipient):
+        if reason := skip_reason(recipient):
             transitions.move(recipient, (S.QUEUED,), S.SKIPPED, skip_reason=reason)
             break
         outcome = _take_when_free(campaign, recipient)
@@ -296,12 +306,12 @@ def handle(tenant_id, campaign_id, recipient_id) -> None:
             recipient.refresh_from_db(fields=["status", "contact"])
             if recipient.contact is not None:
                 recipient.contact.refresh_from_db(fields=["opted_out"])
-            if recipient.status == S.QUEUED and not _running(campaign):
+            if recipient.status == S.QUEUED and not running(campaign):
                 transitions.move(recipient, (S.QUEUED,), S.PENDING)
                 return
             continue
         numbers = outcome.numbers
-        _send(recipient, outcome.instance, outcome.variation)
+        send(recipient, outcome.instance, outcome.variation)
     dispatch.refill_when_room(campaign, numbers)
 
 
@@ -352,7 +362,9 @@ def _media_kind(file_name: str) -> tuple[str, str]:
     return (kind if kind in ("image", "video", "audio") else "document"), mimetype
 
 
-def _send(recipient, instance, variation) -> None:
+def send(recipient, instance, variation, *, record=None) -> None:
+    """Render, call Evolution and settle the outcome; a sent message is recorded by ``record``
+    (``record_sent``'s arguments; by default ``record_sent`` itself)."""
     from campaigns import rendering
 
     campaign = recipient.campaign
@@ -401,7 +413,9 @@ def _send(recipient, instance, variation) -> None:
         _retry_or_fail(recipient, str(error))
     else:
         _free(instance, campaign, started=started, succeeded=True)
-        record_sent(recipient, instance, sent.key_id, sent.remote_jid, text, sent.timestamp)
+        (record or record_sent)(
+            recipient, instance, sent.key_id, sent.remote_jid, text, sent.timestamp
+        )
 
 
 def _note_error(instance: WhatsAppInstance) -> None:
@@ -430,12 +444,7 @@ def _retry_or_fail(recipient: CampaignRecipient, error: str) -> None:
 def record_sent(recipient, instance, provider_id: str, remote_jid: str, text: str, when) -> None:
     """The recipient is sent, and the message appears in the contact's chat conversation."""
     with transaction.atomic():
-        if connection.vendor == "postgresql":
-            # Not waiting for the disk here is safe: if PostgreSQL loses this commit in a
-            # crash, the recipient is still "sending" and the reconciler records it from the
-            # echo. (The claim before the call does wait: losing it could send twice.)
-            with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL synchronous_commit TO OFF")
+        _commit_without_waiting_for_disk()
         if not transitions.move(recipient, (S.SENDING,), S.SENT, provider_id=provider_id):
             return
         message = ingest.store_outbound(
@@ -446,6 +455,51 @@ def record_sent(recipient, instance, provider_id: str, remote_jid: str, text: st
             campaign_recipient=recipient,
         )
         inbound.apply_waiting(message)
+
+
+@dataclass(frozen=True)
+class Sent:
+    """``record_sent``'s arguments, kept to record a burst's sends together."""
+
+    recipient: CampaignRecipient
+    instance: WhatsAppInstance
+    provider_id: str
+    remote_jid: str
+    text: str
+    when: object
+
+
+def record_sent_many(campaign_id, sent: list[Sent]) -> None:
+    """``record_sent`` for several recipients of one campaign, in one transaction."""
+    if not sent:
+        return
+    with transaction.atomic():
+        _commit_without_waiting_for_disk()
+        moved = transitions.sent_many(campaign_id, {s.recipient.pk: s.provider_id for s in sent})
+        messages = ingest.store_outbound_many(
+            [
+                ingest.Sent(
+                    instance=s.instance,
+                    key=events.MessageKey(id=s.provider_id, remote_jid=s.remote_jid, from_me=True),
+                    contact=s.recipient.contact,
+                    body=s.text,
+                    timestamp=s.when,
+                    campaign_recipient=s.recipient,
+                )
+                for s in sent
+                if s.recipient.pk in moved
+            ]
+        )
+        inbound.apply_waiting(*messages)
+
+
+def _commit_without_waiting_for_disk() -> None:
+    """Not waiting for the disk at a record's commit is safe: if PostgreSQL loses it in a
+    crash, the recipient is still "sending" and the reconciler records it from the echo. (The
+    claim before the call does wait: losing it could send twice.)"""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
 
 
 # --- Sends that never finished -------------------------------------------------------------

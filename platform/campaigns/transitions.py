@@ -70,6 +70,23 @@ def claim(recipient: CampaignRecipient, instance_id, variation: CampaignMessage)
     """queued → sending for ``instance_id``, but only while the campaign runs and the contact
     has not opted out: this compare-and-swap is the last look before the message goes out.
     Returns the recipient's attempts, or None if it did not move."""
+    attempts = claim_many(recipient.campaign_id, [(recipient.pk, instance_id, variation.pk)])
+    if not attempts:
+        return None
+    recipient.status, recipient.attempts = S.SENDING, attempts[recipient.pk]
+    recipient.instance_id, recipient.variation = instance_id, variation
+    return recipient.attempts
+
+
+def claim_many(campaign_id, claims: list[tuple]) -> dict:
+    """``claim`` for recipients of one campaign at once: ``claims`` are (recipient id, instance
+    id, variation id); returns {recipient id: attempts} for those that moved."""
+    ids, instances, variations = [], [], []
+    for recipient_id, instance_id, variation_id in claims:
+        ids.append(sql.value(CampaignRecipient, "id", recipient_id))
+        instances += [ids[-1], sql.value(CampaignRecipient, "instance", instance_id)]
+        variations += [ids[-1], sql.value(CampaignRecipient, "variation", variation_id)]
+    each = " ".join(["WHEN %s THEN %s"] * len(ids))
     with connection.cursor() as cursor:
         # Plain SQL: the status test must be on the updated row itself, where PostgreSQL
         # re-checks it after waiting for a concurrent change; a join would be checked on the
@@ -77,32 +94,62 @@ def claim(recipient: CampaignRecipient, instance_id, variation: CampaignMessage)
         cursor.execute(
             f"""
             UPDATE {CampaignRecipient._meta.db_table} AS r
-               SET status = %(sending)s, claimed_at = %(now)s, instance_id = %(instance)s,
-                   variation_id = %(variation)s, attempts = r.attempts + 1
-             WHERE r.id = %(id)s AND r.status = %(queued)s
+               SET status = %s, claimed_at = %s, attempts = r.attempts + 1,
+                   instance_id = CASE r.id {each} END, variation_id = CASE r.id {each} END
+             WHERE r.id IN ({", ".join(["%s"] * len(ids))}) AND r.status = %s
                AND EXISTS (SELECT 1 FROM {Campaign._meta.db_table} AS c
-                            WHERE c.id = r.campaign_id AND c.status = %(running)s)
+                            WHERE c.id = r.campaign_id AND c.status = %s)
                AND EXISTS (SELECT 1 FROM {Contact._meta.db_table} AS k
                             WHERE k.id = r.contact_id AND NOT k.opted_out)
-            RETURNING attempts
+            RETURNING id, attempts
             """,
-            {
-                "sending": S.SENDING,
-                "queued": S.QUEUED,
-                "running": Campaign.Status.RUNNING,
-                "now": sql.value(CampaignRecipient, "claimed_at", timezone.now()),
-                "instance": sql.value(CampaignRecipient, "instance", instance_id),
-                "variation": sql.value(CampaignRecipient, "variation", variation.pk),
-                "id": sql.value(CampaignRecipient, "id", recipient.pk),
-            },
+            [
+                S.SENDING,
+                sql.value(CampaignRecipient, "claimed_at", timezone.now()),
+                *instances,
+                *variations,
+                *ids,
+                S.QUEUED,
+                Campaign.Status.RUNNING,
+            ],
         )
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    counters.record(recipient.campaign_id, {(S.QUEUED, S.SENDING): 1})
-    recipient.status, recipient.attempts = S.SENDING, row[0]
-    recipient.instance_id, recipient.variation = instance_id, variation
-    return row[0]
+        moved = {_id(pk): attempts for pk, attempts in cursor.fetchall()}
+    counters.record(campaign_id, {(S.QUEUED, S.SENDING): len(moved)})
+    return moved
+
+
+def sent_many(campaign_id, provider_ids: dict) -> set:
+    """sending → sent for {recipient id: provider message id}; returns the ids that moved (a
+    recipient the reconciler settled meanwhile is left alone)."""
+    ids, providers = [], []
+    for recipient_id, provider_id in provider_ids.items():
+        ids.append(sql.value(CampaignRecipient, "id", recipient_id))
+        providers += [ids[-1], provider_id]
+    each = " ".join(["WHEN %s THEN %s"] * len(ids))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            UPDATE {CampaignRecipient._meta.db_table}
+               SET status = %s, sent_at = %s, provider_id = CASE id {each} END
+             WHERE id IN ({", ".join(["%s"] * len(ids))}) AND status = %s
+            RETURNING id
+            """,
+            [
+                S.SENT,
+                sql.value(CampaignRecipient, "sent_at", timezone.now()),
+                *providers,
+                *ids,
+                S.SENDING,
+            ],
+        )
+        moved = {_id(row[0]) for row in cursor.fetchall()}
+    counters.record(campaign_id, {(S.SENDING, S.SENT): len(moved)})
+    return moved
+
+
+def _id(value):
+    """A recipient id as returned by hand-written SQL (SQLite: hex text) as the ORM's UUID."""
+    return CampaignRecipient._meta.get_field("id").to_python(value)
 
 
 def move_all(campaign: Campaign, rows, old: str, new: str, **fields) -> int:

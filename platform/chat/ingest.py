@@ -394,6 +394,87 @@ def update_chats(instance, changed: events.ChatsChanged) -> None:
             rows.exclude(name=chat.name).update(name=chat.name)
 
 
+@dataclass(frozen=True)
+class Sent:
+    """One message of ours that Evolution accepted, to store with ``store_outbound_many``."""
+
+    instance: object
+    key: events.MessageKey
+    contact: Contact
+    body: str
+    timestamp: object
+    campaign_recipient: object = None
+
+
+def store_outbound_many(sent: list[Sent]) -> list[Message]:
+    """``store_outbound`` for a burst of a campaign's individual chats, in a few statements:
+    their conversations (opened together where new), messages, and last-message fields."""
+    if not sent:
+        return []
+    conversations, opened = _conversations_of(sent)
+    messages = Message.objects.bulk_create(
+        Message(
+            tenant_id=item.instance.tenant_id,
+            conversation=conversations[(item.instance.pk, item.key.chat_jid)],
+            direction=Message.Direction.OUTBOUND,
+            type=Message.Type.TEXT,
+            body=item.body,
+            provider_id=item.key.id,
+            status=S.SENT,
+            sent_at=item.timestamp,
+            timestamp=item.timestamp,
+            campaign_recipient=item.campaign_recipient,
+        )
+        for item in sent
+    )
+    for message in messages:
+        if message.conversation_id not in opened:  # those start with it already
+            _advance_conversation(message.conversation, message, inbound=False)
+    live.messages_changed([message.pk for message in messages])
+    return messages
+
+
+def _conversations_of(sent: list[Sent]) -> tuple[dict[tuple, Conversation], set]:
+    """(instance id, chat jid) → conversation for every item, opening the missing ones with
+    their item as the last message; and the ids of those opened so."""
+    wanted = {(item.instance.pk, item.key.chat_jid): item for item in sent}
+    found = {
+        (c.instance_id, c.remote_jid): c
+        for c in Conversation.objects.filter(
+            instance_id__in={pk for pk, _jid in wanted},
+            remote_jid__in={jid for _pk, jid in wanted},
+        )
+    }
+    missing = [item for pair, item in wanted.items() if pair not in found]
+    if not missing:
+        return found, set()
+    opened = [
+        Conversation(
+            tenant_id=item.instance.tenant_id,
+            instance=item.instance,
+            remote_jid=item.key.chat_jid,
+            kind=Conversation.Kind.INDIVIDUAL,
+            contact=item.contact,
+            last_message_at=item.timestamp,
+            last_message_preview=item.body[:200],
+        )
+        for item in missing
+    ]
+    try:
+        with transaction.atomic():
+            routing.open_many_sent(opened)
+    except IntegrityError:  # another sender opened one of them meanwhile: one at a time, then
+        found.update(
+            {
+                (i.instance.pk, i.key.chat_jid): conversation_for(i.instance, i.key, "")
+                for i in missing
+            }
+        )
+        return found, set()
+    found.update({(c.instance_id, c.remote_jid): c for c in opened})
+    return found, {c.pk for c in opened}
+
+
 def store_outbound(
     instance, key: events.MessageKey, *, body: str, timestamp, campaign_recipient=None, sent_by=None
 ) -> Message:

@@ -26,30 +26,39 @@ def group_name(tenant_id) -> str:
 
 def message_changed(message_id) -> None:
     """A message was stored or changed (status, reaction, media, deletion)."""
-    transaction.on_commit(lambda: _push(_message_event, message_id))
+    messages_changed([message_id])
+
+
+def messages_changed(message_ids: list) -> None:
+    """Several messages were stored at once (a campaign's burst): their events are built
+    together, after the commit."""
+    transaction.on_commit(lambda: _push(_message_events, message_ids))
 
 
 def conversation_changed(conversation_id) -> None:
     """A conversation changed hands, queue or state, or was read."""
-    transaction.on_commit(lambda: _push(_conversation_event, conversation_id))
+    transaction.on_commit(lambda: _push(_conversation_events, [conversation_id]))
 
 
-def _push(build, object_id) -> None:
+def _push(build, ids) -> None:
     try:
-        event = build(object_id)
-        if event is not None:
+        for event in build(ids):
             _sender.submit(_send, event)
     except Exception:
         logger.warning("chat live event not built", exc_info=True)
 
 
-def _message_event(message_id) -> dict | None:
+def _message_events(message_ids: list) -> list[dict]:
     from chat import presenters
     from chat.models import Message
 
-    message = presenters.messages_for_page(Message.objects.filter(pk=message_id)).first()
-    if message is None:
-        return None
+    messages = presenters.messages_for_page(Message.objects.filter(pk__in=message_ids))
+    return [_event_of(message) for message in messages]
+
+
+def _event_of(message) -> dict:
+    from chat import presenters
+
     target = message.reaction_to if message.reaction_to_id else message
     return {
         "type": "chat.event",
@@ -63,24 +72,25 @@ def _message_event(message_id) -> dict | None:
     }
 
 
-def _conversation_event(conversation_id) -> dict | None:
+def _conversation_events(conversation_ids: list) -> list[dict]:
     from chat import presenters
     from chat.models import Conversation
 
-    conversation = (
-        presenters.conversations_for_page(Conversation.objects.filter(pk=conversation_id))
-    ).first()
-    if conversation is None:
-        return None
-    return {
-        "type": "chat.event",
-        "tenant_id": str(conversation.tenant_id),
-        "conversation_id": str(conversation.pk),
-        "payload": {
-            "type": "conversation",
-            "conversation": presenters.conversation_json(conversation),
-        },
-    }
+    conversations = presenters.conversations_for_page(
+        Conversation.objects.filter(pk__in=conversation_ids)
+    )
+    return [
+        {
+            "type": "chat.event",
+            "tenant_id": str(conversation.tenant_id),
+            "conversation_id": str(conversation.pk),
+            "payload": {
+                "type": "conversation",
+                "conversation": presenters.conversation_json(conversation),
+            },
+        }
+        for conversation in conversations
+    ]
 
 
 # The sender thread's own event loop, kept: async_to_sync made a new loop for every event, and

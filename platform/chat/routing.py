@@ -178,6 +178,26 @@ def open_new(conversation: Conversation, *, waiting: bool = True) -> Conversatio
     return conversation
 
 
+def open_many_sent(conversations: list[Conversation]) -> list[Conversation]:
+    """``open_new`` for conversations that start with a message of ours (a campaign's burst):
+    nobody waits, so nobody is told, and the pages hear of each from its message's live event.
+    One insert for all; a chat that another sender opened meanwhile fails the unique
+    constraint, and the caller's savepoint takes them all back."""
+    for conversation in conversations:
+        _to_default_queue(conversation)
+    Conversation.objects.bulk_create(conversations)
+    ConversationEvent.objects.bulk_create(
+        ConversationEvent(
+            tenant_id=conversation.tenant_id,
+            conversation=conversation,
+            kind=Kind.OPENED,
+            to_department_id=conversation.department_id,
+        )
+        for conversation in conversations
+    )
+    return conversations
+
+
 @transaction.atomic
 def claim(conversation: Conversation, *, by) -> Conversation:
     conversation = _locked(conversation, by)

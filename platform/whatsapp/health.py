@@ -73,16 +73,17 @@ def count(instance: WhatsAppInstance, **deltas: int) -> int:
             values,
         )
         sent = cursor.fetchone()[0]
-    if set(deltas) != {"sent"} or sent % RESCORE_EVERY_SENDS == 0:
+    before = sent - values["sent"]
+    if set(deltas) != {"sent"} or before // RESCORE_EVERY_SENDS != sent // RESCORE_EVERY_SENDS:
         transaction.on_commit(lambda: rescore(instance))
     return sent
 
 
-def uncount_sent(instance: WhatsAppInstance) -> None:
-    """Take back a send counted in advance (by a campaign's reservation) that did not happen."""
-    InstanceDailyStats.objects.filter(instance=instance, day=today(instance), sent__gt=0).update(
-        sent=F("sent") - 1
-    )
+def uncount_sent(instance: WhatsAppInstance, sends: int = 1) -> None:
+    """Take back sends counted in advance (by a campaign's reservation) that did not happen."""
+    InstanceDailyStats.objects.filter(
+        instance=instance, day=today(instance), sent__gte=sends
+    ).update(sent=F("sent") - sends)
 
 
 def rescore(instance: WhatsAppInstance, stats: InstanceDailyStats | None = None) -> int:

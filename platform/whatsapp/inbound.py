@@ -137,19 +137,21 @@ def apply(instance, event, *, replaying: bool = False) -> Outcome:
     return Outcome(Status.PROCESSED)
 
 
-def apply_waiting(message) -> None:
-    """Events that arrived before ``message`` (receipts, reactions, deletions): apply them now.
+def apply_waiting(*messages) -> None:
+    """Events that arrived before ``messages`` (receipts, reactions, deletions): apply them now.
 
     Called whenever a message gets its WhatsApp id: here for what webhooks store, and by the
     send services once Evolution has answered with the id of a message they sent.
     """
+    instances = {(m.conversation.instance_id, m.provider_id): m.conversation for m in messages}
     waiting = WebhookEvent.objects.filter(
-        instance_id=message.conversation.instance_id,
+        instance_id__in={instance_id for instance_id, _id in instances},
         status=Status.DEFERRED,
-        waits_for=message.provider_id,
+        waits_for__in={provider_id for _instance, provider_id in instances},
     ).order_by("received_at")
     for row in waiting.select_for_update(skip_locked=True):
-        _reapply(row, message.conversation.instance)
+        if conversation := instances.get((row.instance_id, row.waits_for)):
+            _reapply(row, conversation.instance)
 
 
 def _reapply(row: WebhookEvent, instance, *, replaying: bool = False) -> Outcome:

@@ -365,34 +365,39 @@ def rate_seen(sends: list[dict]) -> float:
 
 
 class Baseline:
-    """The bare consumers' queue: filled here with raw aio-pika, drained by raw_consumer.py."""
+    """The bare consumers' queue: filled here with raw aio-pika, drained by raw_consumer.py.
+
+    A connection per use: between uses this process runs no event loop, so an open connection
+    would miss RabbitMQ's heartbeats during our own (longer) runs and be closed by the broker.
+    """
 
     def __init__(self, runner: asyncio.Runner):
         self.runner = runner
 
-    async def _open(self):
-        self.connection = await aio_pika.connect(settings.RABBITMQ_URL, timeout=10)
-        self.channel = await self.connection.channel(publisher_confirms=True)
-        await self.channel.declare_queue(BASELINE_QUEUE, durable=True)
-
-    def open(self) -> None:
-        self.runner.run(self._open())
+    async def _channel(self, connection):
+        channel = await connection.channel(publisher_confirms=True)
+        await channel.declare_queue(BASELINE_QUEUE, durable=True)
+        return channel
 
     async def _publish(self, bodies: list[bytes], width: int = 100) -> None:
-        exchange = self.channel.default_exchange
-        for start in range(0, len(bodies), width):
-            messages = [
-                aio_pika.Message(body, delivery_mode=aio_pika.DeliveryMode.PERSISTENT)
-                for body in bodies[start : start + width]
-            ]
-            await asyncio.gather(*(exchange.publish(m, BASELINE_QUEUE) for m in messages))
+        async with await aio_pika.connect(settings.RABBITMQ_URL, timeout=10) as connection:
+            exchange = (await self._channel(connection)).default_exchange
+            for start in range(0, len(bodies), width):
+                messages = [
+                    aio_pika.Message(body, delivery_mode=aio_pika.DeliveryMode.PERSISTENT)
+                    for body in bodies[start : start + width]
+                ]
+                await asyncio.gather(*(exchange.publish(m, BASELINE_QUEUE) for m in messages))
+
+    def open(self) -> None:
+        self.runner.run(self._publish([]))  # declares the queue for the consumers
 
     def publish(self, bodies: list[bytes]) -> None:
         self.runner.run(self._publish(bodies))
 
     async def _close(self) -> None:
-        await self.channel.queue_delete(BASELINE_QUEUE)
-        await self.connection.close()
+        async with await aio_pika.connect(settings.RABBITMQ_URL, timeout=10) as connection:
+            await (await self._channel(connection)).queue_delete(BASELINE_QUEUE)
 
     def close(self) -> None:
         self.runner.run(self._close())

@@ -71,6 +71,30 @@ def test_uuid_objects_are_stored_as_canonical_strings():
     }
 
 
+def test_a_campaign_burst_round_trips_its_recipients_in_order():
+    more = [uuid.uuid4() for _ in range(3)]
+    payload = CampaignSend(
+        **ids("tenant_id", "campaign_id", "recipient_id"), more_recipient_ids=more
+    )
+
+    decoded = Envelope.decode(Envelope.wrap(payload).encode()).payload
+
+    assert decoded.more_recipient_ids == tuple(str(pk) for pk in more)
+    assert decoded.recipient_ids == (payload.recipient_id, *map(str, more))
+
+
+def test_a_message_of_an_older_release_is_a_burst_of_one():
+    fields = ids("tenant_id", "campaign_id", "recipient_id")
+    assert CampaignSend.from_dict(fields).recipient_ids == (fields["recipient_id"],)
+
+
+@pytest.mark.parametrize("more", ["not-a-list", ["42"], [None]])
+def test_a_burst_with_a_bad_recipient_list_is_malformed(more):
+    fields = ids("tenant_id", "campaign_id", "recipient_id") | {"more_recipient_ids": more}
+    with pytest.raises(MalformedMessage, match="more_recipient_ids"):
+        CampaignSend.from_dict(fields)
+
+
 def test_a_payload_rejects_an_id_that_is_not_a_uuid():
     with pytest.raises(ValueError, match=r"ChatSend\.message_id must be a UUID"):
         ChatSend(tenant_id=str(uuid.uuid4()), message_id="42")
