@@ -34,6 +34,28 @@ def conversation_changed(conversation_id) -> None:
     transaction.on_commit(lambda: _push(_conversation_event, conversation_id))
 
 
+def instance_changed(instance_id) -> None:
+    """A WhatsApp number connected or disconnected: the banner of its open conversations."""
+    transaction.on_commit(lambda: _push(_instance_event, instance_id))
+
+
+def customer_presence(conversation, state: str) -> None:
+    """The customer is typing, recording or stopped (``chat.presence``): relayed, never stored."""
+    _sender.submit(
+        _send,
+        {
+            "type": "chat.event",
+            "tenant_id": str(conversation.tenant_id),
+            "conversation_id": str(conversation.pk),
+            "payload": {
+                "type": "presence",
+                "conversation_id": str(conversation.pk),
+                "state": state,
+            },
+        },
+    )
+
+
 def _push(build, object_id) -> None:
     try:
         event = build(object_id)
@@ -80,6 +102,21 @@ def _conversation_event(conversation_id) -> dict | None:
             "type": "conversation",
             "conversation": presenters.conversation_json(conversation),
         },
+    }
+
+
+def _instance_event(instance_id) -> dict | None:
+    from chat import presenters
+    from whatsapp.models import WhatsAppInstance
+
+    instance = WhatsAppInstance.objects.filter(pk=instance_id).first()
+    if instance is None:
+        return None
+    return {
+        "type": "chat.instance",
+        "tenant_id": str(instance.tenant_id),
+        "instance_id": str(instance.pk),
+        "payload": {"type": "instance", **presenters.instance_json(instance)},
     }
 
 
