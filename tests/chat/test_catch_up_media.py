@@ -4,7 +4,6 @@ catch-up (``?after=<cursor>``), even when the message itself arrived long before
 from datetime import timedelta
 
 import pytest
-from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
@@ -33,23 +32,27 @@ def offline_page(client, cast):
     return catch_up
 
 
-def arrived_long_ago(attachment):
-    """The message was stored well before the page's cursor (its overlap does not reach it)."""
-    Message.objects.filter(pk=attachment.message_id).update(created_at=timezone.now() - LONG_AGO)
-    return Message.objects.get(pk=attachment.message_id)
+@pytest.fixture
+def old_photo(cast, line, receive, media_root):
+    """A customer's photo in Sales whose message was stored well before the page's cursor (the
+    catch-up's overlap does not reach it), its download still pending."""
+
+    def customer_sends(caption=""):
+        line.default_department = cast.departments[("acme", "Sales")]
+        line.save()
+        photo = receive(line, "image", caption=caption)
+        Message.objects.filter(pk=photo.message_id).update(created_at=timezone.now() - LONG_AGO)
+        return photo, Message.objects.get(pk=photo.message_id)
+
+    return customer_sends
 
 
 def open_page(client, conversation) -> str:
     return client.get(reverse("chat:messages", args=[conversation.pk])).json()["cursor"]
 
 
-def test_a_download_finished_while_offline_is_in_the_catch_up(
-    client, cast, line, receive, media_root, offline_page
-):
-    line.default_department = cast.departments[("acme", "Sales")]
-    line.save()
-    photo = receive(line, "image", caption="o tênis")
-    message = arrived_long_ago(photo)
+def test_a_download_finished_while_offline_is_in_the_catch_up(client, old_photo, offline_page):
+    photo, message = old_photo("o tênis")
     older_text = make_message(message.conversation, 11, "nothing new here")
     Message.objects.filter(pk=older_text.pk).update(created_at=timezone.now() - LONG_AGO)
     cursor = open_page(client, message.conversation)
@@ -64,12 +67,9 @@ def test_a_download_finished_while_offline_is_in_the_catch_up(
 
 
 def test_a_download_that_failed_while_offline_is_in_the_catch_up(
-    client, cast, line, receive, media_root, offline_page
+    client, settings, old_photo, offline_page
 ):
-    line.default_department = cast.departments[("acme", "Sales")]
-    line.save()
-    photo = receive(line, "image", caption="grande demais")
-    message = arrived_long_ago(photo)
+    photo, message = old_photo("grande demais")
     cursor = open_page(client, message.conversation)
 
     settings.MEDIA_MAX_DOWNLOAD_BYTES = 10  # too large: the download fails for good
@@ -79,13 +79,8 @@ def test_a_download_that_failed_while_offline_is_in_the_catch_up(
     assert caught[str(message.pk)]["attachment"]["status"] == "failed"
 
 
-def test_a_download_settled_before_the_cursor_is_not_sent_again(
-    client, cast, line, receive, media_root, offline_page
-):
-    line.default_department = cast.departments[("acme", "Sales")]
-    line.save()
-    photo = receive(line, "image")
-    message = arrived_long_ago(photo)
+def test_a_download_settled_before_the_cursor_is_not_sent_again(client, old_photo, offline_page):
+    photo, message = old_photo()
     download(photo)
     type(photo).objects.filter(pk=photo.pk).update(settled_at=timezone.now() - LONG_AGO)
     cursor = open_page(client, message.conversation)
