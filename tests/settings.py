@@ -5,6 +5,8 @@ smoke tests, which start a separate process without these variables.
 """
 
 import os
+import tempfile
+from pathlib import Path
 
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/alrea")
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/1")
@@ -26,3 +28,6 @@ DATABASES["default"]["TEST"] = {"NAME": f"test_alrea_{RUN_ID}"}
 INSTALLED_APPS = [*INSTALLED_APPS, "tests.scoping_app"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast test logins
 Q_CLUSTER = {**Q_CLUSTER, "sync": True}  # noqa: F405
+# Files the tests store (seed_demo's photo, downloads without their own folder) go to the run's
+# temporary folder, never to a developer's var/media; subprocesses of the run share it.
+MEDIA_ROOT = Path(tempfile.gettempdir()) / f"alrea-test-media-{RUN_ID}"

@@ -40,6 +40,28 @@ def conversation_changed(conversation_id) -> None:
     transaction.on_commit(lambda: _push(_conversation_events, [conversation_id]))
 
 
+def instance_changed(instance_id) -> None:
+    """A WhatsApp number connected or disconnected: the banner of its open conversations."""
+    transaction.on_commit(lambda: _push(_instance_events, [instance_id]))
+
+
+def customer_presence(conversation, state: str) -> None:
+    """The customer is typing, recording or stopped (``chat.presence``): relayed, never stored."""
+    _sender.submit(
+        _send,
+        {
+            "type": "chat.event",
+            "tenant_id": str(conversation.tenant_id),
+            "conversation_id": str(conversation.pk),
+            "payload": {
+                "type": "presence",
+                "conversation_id": str(conversation.pk),
+                "state": state,
+            },
+        },
+    )
+
+
 def _push(build, ids) -> None:
     try:
         for event in build(ids):
@@ -90,6 +112,21 @@ def _conversation_events(conversation_ids: list) -> list[dict]:
             },
         }
         for conversation in conversations
+    ]
+
+
+def _instance_events(instance_ids: list) -> list[dict]:
+    from chat import presenters
+    from whatsapp.models import WhatsAppInstance
+
+    return [
+        {
+            "type": "chat.instance",
+            "tenant_id": str(instance.tenant_id),
+            "instance_id": str(instance.pk),
+            "payload": {"type": "instance", **presenters.instance_json(instance)},
+        }
+        for instance in WhatsAppInstance.objects.filter(pk__in=instance_ids)
     ]
 
 

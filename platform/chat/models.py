@@ -274,6 +274,8 @@ class Attachment(TenantOwned):
     thumbnail_key = models.CharField(_("thumbnail key"), max_length=500, blank=True)
     error = models.TextField(_("error"), blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    # When the download ended (ready or failed): a page that was offline then catches up on it.
+    settled_at = models.DateTimeField(_("downloaded at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("attachment")

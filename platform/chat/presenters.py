@@ -4,13 +4,14 @@ from django.db.models import Prefetch
 from django.urls import reverse
 
 from chat.models import Attachment, Conversation, Message
+from whatsapp.models import ConnectionState
 
 T = Message.Type
 MEDIA_TYPES = (T.IMAGE, T.AUDIO, T.VIDEO, T.DOCUMENT, T.STICKER)
 
 
 def conversations_for_page(rows):
-    return rows.select_related("contact", "department", "assigned_to")
+    return rows.select_related("contact", "department", "assigned_to", "instance")
 
 
 def messages_for_page(rows):
@@ -18,6 +19,7 @@ def messages_for_page(rows):
         "conversation__contact",
         "conversation__department",
         "conversation__assigned_to",
+        "conversation__instance",
         "quoted",
         "reaction_to",
         "attachment",
@@ -51,6 +53,17 @@ def conversation_json(conversation: Conversation) -> dict:
         "unread": conversation.unread_count,
         "preview": conversation.last_message_preview,
         "last_message_at": _iso(conversation.last_message_at),
+        "instance": instance_json(conversation.instance) if conversation.instance_id else None,
+    }
+
+
+def instance_json(instance) -> dict:
+    """The conversation's WhatsApp number, for the page's "disconnected" banner."""
+    return {
+        "instance_id": str(instance.pk),
+        "name": instance.name,
+        "state": instance.state,
+        "connected": instance.state == ConnectionState.OPEN,
     }
 
 

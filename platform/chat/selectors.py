@@ -91,12 +91,19 @@ def new_cursor() -> str:
 
 def catch_up(conversation: Conversation, cursor: datetime):
     """What changed in the conversation since ``cursor``: the messages stored since (with some
-    overlap, see CATCH_UP_OVERLAP), the messages new reactions landed on, and the current
-    status of the latest outbound messages (their ticks may have moved)."""
+    overlap, see CATCH_UP_OVERLAP), those whose file finished downloading since, the messages
+    new reactions landed on, and the current status of the latest outbound messages (their
+    ticks may have moved)."""
     since = cursor - CATCH_UP_OVERLAP
-    stored = Message.objects.filter(conversation=conversation, created_at__gt=since)
+    messages = Message.objects.filter(conversation=conversation)
+    stored = messages.filter(created_at__gt=since)
     changed_ids = set(
         stored.filter(reaction_to__isnull=True).values_list("pk", flat=True)[:CATCH_UP_LIMIT]
+    )
+    changed_ids |= set(
+        messages.filter(attachment__settled_at__gt=since).values_list("pk", flat=True)[
+            :CATCH_UP_LIMIT
+        ]
     )
     changed_ids |= set(
         stored.filter(reaction_to__isnull=False).values_list("reaction_to_id", flat=True)[

@@ -6,7 +6,11 @@ tenant's group (``chat.live``) and checks every event against ``Conversation.vis
 user at that moment, so an agent never receives a conversation that is not (or no longer) hers,
 and another company's events never reach it. It sends the event's payload as JSON:
 ``{"type": "message", "message": {...}, "conversation": {...}}`` or
-``{"type": "conversation", "conversation": {...}}``. The page sends nothing.
+``{"type": "conversation", "conversation": {...}}``; ``{"type": "presence", "conversation_id",
+"state"}`` (the customer typing, see ``chat.presence``) under the same check;
+``{"type": "instance", "instance_id", "connected", ...}`` when a WhatsApp number connects or
+disconnects, to the sockets whose user may see a conversation of that number. The page sends
+nothing.
 """
 
 from channels.db import database_sync_to_async
@@ -46,6 +50,13 @@ class ChatSocket(AsyncJsonWebsocketConsumer):
         if await self._sees(user, event["conversation_id"]):
             await self.send_json(event["payload"])
 
+    async def chat_instance(self, event):
+        user = self.scope["user"]
+        if event["tenant_id"] != str(user.tenant_id):
+            return
+        if await self._sees_instance(user, event["instance_id"]):
+            await self.send_json(event["payload"])
+
     @database_sync_to_async
     def _may_chat(self, user) -> bool:
         return user.has_perm("chat.view_conversation")
@@ -53,3 +64,7 @@ class ChatSocket(AsyncJsonWebsocketConsumer):
     @database_sync_to_async
     def _sees(self, user, conversation_id) -> bool:
         return Conversation.objects.visible_to(user).filter(pk=conversation_id).exists()
+
+    @database_sync_to_async
+    def _sees_instance(self, user, instance_id) -> bool:
+        return Conversation.objects.visible_to(user).filter(instance_id=instance_id).exists()

@@ -192,7 +192,7 @@ def _thumbnail(message: Message, data: bytes, content_type: str):
 def _settle(attachment: Attachment, *, status: str, **fields) -> None:
     # Compare-and-swap: only the delivery that moves it out of pending reports the change.
     settled = Attachment.objects.filter(pk=attachment.pk, status=PENDING).update(
-        status=status, **fields
+        status=status, settled_at=timezone.now(), **fields
     )
     if not settled:
         return

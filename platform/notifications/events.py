@@ -84,7 +84,8 @@ def import_finished(job) -> None:
 
 
 def _conversation_link(conversation) -> str:
-    return reverse("admin:chat_conversation_change", args=[conversation.pk])
+    # The chat page, where the person answers it (the admin page only shows it).
+    return reverse("chat:conversation", args=[conversation.pk])
 
 
 def conversation_waiting(conversation) -> None:

@@ -26,7 +26,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from alrea.phones import normalize_phone
-from chat import ingest
+from chat import ingest, presence
 from whatsapp import events, services
 from whatsapp.models import ConnectionState, WebhookEvent
 from whatsapp.senders import Sender
@@ -223,6 +223,9 @@ def receive(sender: Sender, envelope: events.Envelope, event, body: str) -> Rece
         # Kept, not applied: replayed from the admin if the company is reactivated.
         status, note = Status.IGNORED, "company suspended"
     event_id = _insert(sender, envelope.event, key, body, status, note)
+    if event_id is not None and isinstance(event, events.Presence) and not sender.tenant_suspended:
+        # Live only, relayed in the request: it is stale by the time a worker would apply it.
+        presence.relay(sender.pk, sender.tenant_id, event)
     if event_id is None:  # a redelivery: counted on the row it repeats
         WebhookEvent.objects.filter(instance_id=sender.pk, dedup_key=key).update(
             deliveries=F("deliveries") + 1

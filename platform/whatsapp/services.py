@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from api import event_data, outbound
+from chat import live as chat_live
 from notifications import events as notification_events
 from tenancy import limits
 from whatsapp import evolution, health
@@ -138,6 +139,8 @@ def record_state(
                 reason=reason,
                 detail=detail[:255],
             )
+        if changed:
+            chat_live.instance_changed(instance.pk)  # the chat page's banner
         if changed and previous == ConnectionState.OPEN and state == ConnectionState.CLOSE:
             notification_events.instance_disconnected(instance)
     for name, value in fields.items():

@@ -138,15 +138,22 @@ def wait_for(check, timeout=10.0):
     return found
 
 
-def test_alice_sees_a_message_arrive_replies_and_watches_the_ticks(site, cast, evolution_simulator):
-    control = evolution_simulator.control
+def connected_sales_line(cast, control) -> WhatsAppInstance:
+    """Acme's number, scanned on the simulator (connected through its webhook); new chats wait
+    in Sales, alice's department."""
     line = instance_services.create_instance(cast.acme, "Acme Vendas")
     control.scan(line.evolution_name, number="5511900001111")
     wait_for(lambda: WhatsAppInstance.objects.filter(pk=line.pk, state="open").exists())
-    # New chats wait in Sales, alice's department: she keeps seeing it once Ana takes it.
     WhatsAppInstance.objects.filter(pk=line.pk).update(
         default_department=cast.departments[("acme", "Sales")]
     )
+    return line
+
+
+def test_alice_sees_a_message_arrive_replies_and_watches_the_ticks(site, cast, evolution_simulator):
+    control = evolution_simulator.control
+    # She keeps seeing it once Ana takes it: it is in her department.
+    line = connected_sales_line(cast, control)
     control.configure(ack_delay_ms=1500)  # slow enough to see each tick
     control.inbound(line.evolution_name, number=CUSTOMER, push_name="Maria", text="Olá!")
     chat = wait_for(lambda: Conversation.objects.filter(instance=line).first())

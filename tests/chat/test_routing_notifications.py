@@ -44,7 +44,7 @@ def test_a_new_chat_in_a_department_tells_its_agents_and_managers(
     assert {n.user for n in waiting} == {cast.alice, cast.marcos}
     notice = waiting.get(user=cast.alice)
     assert notice.title == f"{conversation} is waiting in Sales"
-    assert notice.link == reverse("admin:chat_conversation_change", args=[conversation.pk])
+    assert notice.link == reverse("chat:conversation", args=[conversation.pk])
     # More messages of the same conversation are not news.
     evolution.send(sales_line, p.text("acme-main", "Alô?", timestamp=p.BASE_TS + 30))
     assert waiting.count() == 2

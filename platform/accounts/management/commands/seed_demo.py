@@ -5,6 +5,7 @@ from django.utils.translation import gettext as _
 from accounts.demo import seed_cast
 from api.demo import seed_api_key
 from campaigns.demo import seed_campaigns
+from chat.demo import seed_conversations
 from contacts.demo import seed_contacts
 
 DEMO_PASSWORD = "alrea-demo-2026"
@@ -34,6 +35,11 @@ class Command(BaseCommand):
                     % {"name": name, "tenant": tenant.name}
                 )
         acme = cast.tenants["acme"]
+        if chats := seed_conversations(acme):
+            self.stdout.write(
+                _("%(n)s demo conversations added to %(tenant)s.")
+                % {"n": chats, "tenant": acme.name}
+            )
         key = seed_api_key(acme)
         self.stdout.write(
             _("API key of %(tenant)s (docs/api.md): %(key)s") % {"tenant": acme.name, "key": key}

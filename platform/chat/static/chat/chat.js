@@ -157,6 +157,7 @@
         cursor = page.cursor;
         page.messages.forEach(upsert);
         updateHeader(page.conversation);
+        announce({type: "conversation", conversation: page.conversation});
     }
     let readTimer = null;
     function markRead() {
@@ -263,6 +264,9 @@
     }
 
     // --- Live ----------------------------------------------------------------------------
+    // Every live event is also announced on the page's root as "chat:live", for the small
+    // modules beside this one (presence.js, instance_banner.js).
+    function announce(payload) { root.dispatchEvent(new CustomEvent("chat:live", {detail: payload})); }
     let socket = null;
     let delay = 1000;
     let pollTimer = null;
@@ -290,6 +294,8 @@
                 catchUp().catch(() => {});  // what happened while we were away
                 return;
             }
+            announce(payload);
+            if (payload.type === "presence" || payload.type === "instance") { return; }  // theirs
             if (payload.type === "message") { upsert(payload.message); }
             if (payload.conversation) { updateHeader(payload.conversation); }
             // A new message only moves its row; a change of hands or state may move it to
