@@ -11,6 +11,7 @@ import ipaddress
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -46,7 +47,24 @@ class ApiClient:
 
 
 def client_ip(request) -> str:
-    return request.META.get("REMOTE_ADDR", "")
+    """The caller's address: the peer's, or behind a trusted proxy (``API_TRUSTED_PROXIES``)
+    the nearest address in X-Forwarded-For that is not one of those proxies. A forwarded
+    address that is not an IP gives "", which no allowlist admits."""
+    address = request.META.get("REMOTE_ADDR", "")
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    # Right to left: each trusted hop appended the address it received the request from.
+    hops = [hop.strip() for hop in forwarded.split(",")] if forwarded else []
+    while hops and _trusted_proxy(address):
+        address = hops.pop()
+        try:
+            ipaddress.ip_address(address)
+        except ValueError:
+            return ""
+    return address
+
+
+def _trusted_proxy(address: str) -> bool:
+    return bool(settings.API_TRUSTED_PROXIES) and _ip_allowed(address, settings.API_TRUSTED_PROXIES)
 
 
 class ApiKeyAuthentication(BaseAuthentication):
