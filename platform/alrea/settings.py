@@ -5,6 +5,7 @@ channel layer, filesystem media and the in-process bus. Setting DATABASE_URL, RE
 RABBITMQ_URL and S3_BUCKET moves each piece to its real service.
 """
 
+import ipaddress
 from pathlib import Path
 
 import dj_database_url
@@ -424,5 +425,15 @@ API_IDEMPOTENCY_TTL_HOURS = env.int("API_IDEMPOTENCY_TTL_HOURS", 24, min_value=1
 API_WEBHOOK_ALLOW_PRIVATE_URLS = env.bool("API_WEBHOOK_ALLOW_PRIVATE_URLS", not PRODUCTION)
 # How long finished webhook deliveries (delivered or given up) stay in the admin's log.
 API_WEBHOOK_LOG_RETENTION_DAYS = env.int("API_WEBHOOK_LOG_RETENTION_DAYS", 30, min_value=1)
+# Reverse proxies (addresses or CIDR networks) whose X-Forwarded-For the API believes when it
+# checks a key's IP allowlist; from any other peer the header is ignored (it is forgeable).
+API_TRUSTED_PROXIES = env.list("API_TRUSTED_PROXIES")
+for _proxy in API_TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"API_TRUSTED_PROXIES: {_proxy!r} is not an IP address or network."
+        ) from None
 
 HEALTHZ_TIMEOUT_SECONDS = env.int("HEALTHZ_TIMEOUT_SECONDS", 3, min_value=1)

@@ -1,7 +1,9 @@
 """``Authorization: Bearer <key>`` for the token API.
 
-Every request reads the key's row (one query with its tenant and plan), so a revocation, an
-expiry or a suspended tenant takes effect on the next request.
+Every request reads the key's row in one query (with its tenant, its plan and whether the tenant
+may use the API), so a revocation, an expiry, a suspended tenant or a plan without the API takes
+effect on the next request, however the row was changed. ``last_used_at`` is written at most
+once a minute per key.
 """
 
 import hmac
@@ -9,6 +11,7 @@ import ipaddress
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -44,7 +47,24 @@ class ApiClient:
 
 
 def client_ip(request) -> str:
-    return request.META.get("REMOTE_ADDR", "")
+    """The caller's address: the peer's, or behind a trusted proxy (``API_TRUSTED_PROXIES``)
+    the nearest address in X-Forwarded-For that is not one of those proxies. A forwarded
+    address that is not an IP gives "", which no allowlist admits."""
+    address = request.META.get("REMOTE_ADDR", "")
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    # Right to left: each trusted hop appended the address it received the request from.
+    hops = [hop.strip() for hop in forwarded.split(",")] if forwarded else []
+    while hops and _trusted_proxy(address):
+        address = hops.pop()
+        try:
+            ipaddress.ip_address(address)
+        except ValueError:
+            return ""
+    return address
+
+
+def _trusted_proxy(address: str) -> bool:
+    return bool(settings.API_TRUSTED_PROXIES) and _ip_allowed(address, settings.API_TRUSTED_PROXIES)
 
 
 class ApiKeyAuthentication(BaseAuthentication):
@@ -72,7 +92,12 @@ class ApiKeyAuthentication(BaseAuthentication):
         parts = split_key(presented)
         api_key = None
         if parts is not None:
-            api_key = ApiKey.objects.select_related("tenant__plan").filter(prefix=parts[0]).first()
+            api_key = (
+                ApiKey.objects.select_related("tenant__plan")
+                .annotate(tenant_has_api=limits.has_product_expression(Product.Code.API))
+                .filter(prefix=parts[0])
+                .first()
+            )
         # Constant-time comparison of the hashes: timing must not tell how much matched.
         if api_key is None or not hmac.compare_digest(api_key.key_hash, hash_key(presented)):
             raise AuthenticationFailed(_("This API key is not valid."), code="invalid_key")
@@ -90,7 +115,7 @@ class ApiKeyAuthentication(BaseAuthentication):
                 % {"tenant": tenant.name},
                 code="tenant_suspended",
             )
-        if not limits.has_product(tenant, Product.Code.API):
+        if not api_key.tenant_has_api:
             raise exceptions.PermissionDenied(
                 _("Your plan does not include the API. Ask us to add it."),
                 code="product_not_in_plan",

@@ -1,7 +1,9 @@
 """Contacts, tags and lists over the API. Glue: every change is a ``contacts.services`` call,
 every read starts from ``.for_tenant(key's tenant)``."""
 
-from django.db import transaction
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db import connection, transaction
+from django.db.models import OuterRef
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import (
     OpenApiExample,
@@ -104,8 +106,14 @@ class ContactSerializer(serializers.ModelSerializer):
 
     def to_representation(self, contact):
         data = super().to_representation(contact)
-        data["tags"] = sorted(tag.name for tag in contact.tags.all())
-        data["lists"] = [str(item.pk) for item in contact.lists.all()]
+        tag_names = getattr(contact, "tag_names", None)
+        if tag_names is None:
+            tag_names = [tag.name for tag in _related(contact, "tags")]
+        list_ids = getattr(contact, "list_ids", None)
+        if list_ids is None:
+            list_ids = [item.pk for item in _related(contact, "lists")]
+        data["tags"] = sorted(tag_names)
+        data["lists"] = [str(pk) for pk in list_ids]
         return data
 
     def validate_phone(self, value):
@@ -130,7 +138,26 @@ class ContactSerializer(serializers.ModelSerializer):
         with transaction.atomic():
             services.update_contact(tenant, contact, **validated)
             _set_segments(tenant, contact, tags, lists)
-        return Contact.objects.prefetch_related("tags", "lists").get(pk=contact.pk)
+        return with_segments(Contact.objects.filter(pk=contact.pk)).get()
+
+
+def with_segments(contacts):
+    """Each contact's tag names and list ids: on PostgreSQL as arrays in the page's own query
+    (one statement per page), elsewhere prefetched (two more)."""
+    if connection.vendor != "postgresql":
+        return contacts.prefetch_related("tags", "lists")
+    tag_names = Tag.objects.filter(contacttag__contact=OuterRef("pk")).values("name")
+    list_ids = ContactList.objects.filter(listmembership__contact=OuterRef("pk")).values("pk")
+    return contacts.annotate(tag_names=ArraySubquery(tag_names), list_ids=ArraySubquery(list_ids))
+
+
+def _related(contact, name):
+    """The prefetched rows as they are: ``contact.tags.all()`` would build a manager and a
+    queryset per contact (200 per page of 100, a third of a list request's own time)."""
+    prefetched = getattr(contact, "_prefetched_objects_cache", {})
+    if name in prefetched:
+        return prefetched[name]
+    return getattr(contact, name).all()
 
 
 def _set_segments(tenant, contact, tag_names, contact_lists):
@@ -201,7 +228,7 @@ class ContactViewSet(TenantViewSetMixin, viewsets.ModelViewSet):
     model = Contact
 
     def get_queryset(self):
-        rows = super().get_queryset().prefetch_related("tags", "lists")
+        rows = with_segments(super().get_queryset())
         if self.action != "list":
             return rows
         filters = ContactFilters(

@@ -2,6 +2,7 @@
 message. The answer (the message id) is given at once; the chat.send consumer sends it."""
 
 from django.db import transaction
+from django.db.models import Case, When
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 
@@ -14,9 +15,13 @@ from whatsapp.models import ConnectionState, WhatsAppInstance
 
 def default_instance(tenant) -> WhatsAppInstance:
     """The tenant's first active number, a connected one first."""
-    instances = WhatsAppInstance.objects.for_tenant(tenant).filter(is_active=True)
-    found = instances.filter(state=ConnectionState.OPEN).order_by("name").first()
-    found = found or instances.order_by("name").first()
+    connected_first = Case(When(state=ConnectionState.OPEN, then=0), default=1)
+    found = (
+        WhatsAppInstance.objects.for_tenant(tenant)
+        .filter(is_active=True)
+        .order_by(connected_first, "name")
+        .first()
+    )
     if found is None:
         raise ValidationError(
             {"instance": [_("This company has no active WhatsApp number to send from.")]}

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from api import event_data, outbound
 from bus.payloads import ChatSend
 from bus.publish import publish
 from chat import live
@@ -99,6 +100,8 @@ def _settle(message: Message, status: str, error: str) -> None:
         fields["failed_at"] = timezone.now()
     if Message.objects.filter(pk=message.pk, status=S.SENDING).update(**fields):
         live.message_changed(message.pk)
+        if status == S.FAILED:
+            _emit_status(message, S.FAILED)
 
 
 def _record_sent(message: Message, instance, sent: evolution.SentMessage) -> None:
@@ -108,10 +111,17 @@ def _record_sent(message: Message, instance, sent: evolution.SentMessage) -> Non
         )
         if recorded:
             message.provider_id, message.status = sent.key_id, S.SENT
+            _emit_status(message, S.SENT)  # before the receipts below, so they follow it
             # Receipts and the send.message echo may have arrived before this answer.
             inbound.apply_waiting(message)
             health.count(instance, sent=1)
             live.message_changed(message.pk)
+
+
+def _emit_status(message: Message, status: str) -> None:
+    """``message.status`` for integrators, as ``inbound.apply_status`` emits the receipts."""
+    data = lambda: event_data.message_status(message, status)  # noqa: E731
+    outbound.emit(message.tenant_id, "message.status", data)
 
 
 # --- Sends that never finished, and sending again ----------------------------------------

@@ -69,6 +69,21 @@ def announce_saved(tenant, contact: Contact, *, created=False, changed=(), by=No
         outbound.emit(tenant, "contact.updated", lambda: event_data.contact(contact))
 
 
+# Rows whose webhook events are built and stored together: bounds the memory of a large import.
+EVENT_BATCH = 1000
+
+
+def announce_written(tenant, created_ids, updated_ids) -> None:
+    """Contacts written in bulk (an import, the API's bulk upsert): one ``contact.created`` or
+    ``contact.updated`` event per contact, like single saves, stored a batch at a time. Their
+    timeline entries are the import's own."""
+    for event, ids in (("contact.created", created_ids), ("contact.updated", updated_ids)):
+        for start in range(0, len(ids), EVENT_BATCH):
+            batch = ids[start : start + EVENT_BATCH]
+            if not outbound.emit(tenant, event, lambda batch=batch: event_data.contacts(batch)):
+                break  # nobody subscribed to this event: the next batches would find no one
+
+
 def tags_named(tenant, names) -> list[Tag]:
     """The tenant's tags with these names, matched ignoring case as the import does; missing
     ones are created."""

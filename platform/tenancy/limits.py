@@ -8,11 +8,11 @@ from collections.abc import Callable
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q, Sum
+from django.db.models import Exists, ExpressionWrapper, OuterRef, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from tenancy.models import AddOn, Product, Tenant
+from tenancy.models import AddOn, Plan, Product, Tenant
 
 
 class Resource(models.TextChoices):
@@ -60,6 +60,19 @@ def has_product(tenant: Tenant, code: str) -> bool:
         tenant.plan.products.filter(code=code).exists()
         or _active_addons(tenant).filter(product__code=code).exists()
     )
+
+
+def has_product_expression(code: str, tenant_path: str = "tenant"):
+    """``has_product`` as a boolean SQL expression over the row's ``tenant_path``, so a query
+    that loads a tenant-owned row can answer it in the same statement."""
+    tenant = OuterRef(tenant_path)
+    in_plan = Plan.products.through.objects.filter(
+        plan=OuterRef(f"{tenant_path}__plan"), product__code=code
+    )
+    add_on = AddOn.objects.filter(tenant=tenant, product__code=code).filter(
+        Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now())
+    )
+    return ExpressionWrapper(Exists(in_plan) | Exists(add_on), output_field=models.BooleanField())
 
 
 def require_product(tenant: Tenant, code: str) -> None:

@@ -1,5 +1,8 @@
+from collections import Counter
+
 import pytest
 
+from api.models import WebhookDelivery, WebhookSubscription
 from contacts import services as contact_services
 from contacts.models import Contact, ContactList, Tag
 
@@ -131,3 +134,40 @@ def test_plan_limit_refuses_the_batch_before_writing(acme_api, cast):
     assert response.status_code == 403
     assert response.json()["code"] == "plan_limit"
     assert not Contact.objects.exists()
+
+
+def test_each_written_contact_is_announced_to_webhooks(acme_api, cast, globex_api):
+    """One contact.created / contact.updated per contact and subscription, as single saves."""
+    for url in ("https://erp.example.com/hooks", "https://crm.example.com/hooks"):
+        WebhookSubscription.objects.create(
+            tenant=cast.acme, url=url, events=["contact.created", "contact.updated"]
+        )
+    WebhookSubscription.objects.create(
+        tenant=globex_api, url="https://globex.example.com/hooks", events=["contact.created"]
+    )
+    contact_services.create_contact(cast.acme, name="Old", phone="(11) 91111-1111")
+    contact_services.create_contact(cast.acme, name="Same", phone="(11) 92222-2222")
+    WebhookDelivery.objects.all().delete()  # the single saves' own events
+    response = upsert(
+        acme_api,
+        [
+            {"phone": "(11) 98765-4321", "name": "Maria"},
+            {"phone": "(11) 98765-4322", "name": "João"},
+            {"phone": "(11) 91111-1111", "name": "New name"},
+            {"phone": "(11) 92222-2222", "name": "Same"},
+            {"phone": "123"},
+        ],
+    )
+    assert response.status_code == 200, response.json()
+    deliveries = WebhookDelivery.objects.filter(tenant=cast.acme)
+    announced = Counter((d.event, d.payload["data"]["phone"]) for d in deliveries)
+    assert announced == {
+        ("contact.created", "+5511987654321"): 2,
+        ("contact.created", "+5511987654322"): 2,
+        ("contact.updated", "+5511911111111"): 2,
+    }
+    updated = deliveries.filter(event="contact.updated").first().payload["data"]
+    assert updated["name"] == "New name"
+    # One event id per contact, the same for both subscriptions (receivers dedupe on it).
+    assert len({d.payload["id"] for d in deliveries}) == 3
+    assert not WebhookDelivery.objects.filter(tenant=globex_api).exists()

@@ -35,7 +35,7 @@ class BareContactPage(Bare):
 
     def get(self, request):
         rows = Contact.objects.filter(tenant_id=request.query_params["tenant"])
-        page = rows.order_by("-created_at")[:PAGE]
+        page = rows.order_by("-created_at", "-id")[:PAGE]
         return Response(BareContactSerializer(page, many=True).data)
 
 

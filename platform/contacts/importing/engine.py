@@ -41,7 +41,7 @@ from contacts.importing.mapping import CUSTOM_PREFIX, label, validate_mapping
 from contacts.importing.phones import PhoneNormaliser
 from contacts.importing.reading import Table
 from contacts.models import Contact, ContactEvent, ContactList, ContactTag, ListMembership, Tag
-from contacts.services import move_count
+from contacts.services import announce_written, move_count
 from tenancy import limits
 
 logger = logging.getLogger(__name__)
@@ -832,6 +832,12 @@ def _write(
     if events:
         writer.insert_events(events)
     clock.lap("write_events")
+    announce_written(
+        tenant,
+        [contact_id for contact_id, _row in plan.new],
+        [contact_id for contact_id, _row, changes in plan.updated if changes],
+    )
+    clock.lap("write_webhooks")
     return created, sum(per_tag.values()), listed
 
 
