@@ -9,6 +9,7 @@ the menu, or once the conversation is routed, a message while closed gets the af
 (once per closed period).
 """
 
+from django.db import transaction
 from django.utils import timezone
 
 from campaigns.tracking import is_opt_out
@@ -16,6 +17,7 @@ from chat import after_hours, welcome
 from chat.models import Conversation, Message
 
 
+@transaction.atomic  # a savepoint in the webhook's transaction; the lock needs one
 def on_customer_message(conversation: Conversation, message: Message, *, started: bool) -> None:
     """``started``: this message opened the conversation or reopened it from closed."""
     if conversation.is_group or conversation.instance_id is None:
