@@ -365,7 +365,9 @@ class OpeningInterval(TenantOwned):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     hours = models.ForeignKey(BusinessHours, on_delete=models.CASCADE, related_name="intervals")
-    weekday = models.PositiveSmallIntegerField(_("day"), choices=Weekday.choices)
+    weekday = models.PositiveSmallIntegerField(
+        _("day"), choices=Weekday.choices, default=Weekday.MONDAY
+    )
     opens = models.TimeField(_("opens"))
     closes = models.TimeField(_("closes"))
 
