@@ -173,15 +173,10 @@ class FollowUpAdmin(TenantModelAdmin):
     list_display = ["conversation", "department", "note", "created_at", "done_at", "done_by"]
     list_filter = [OpenFilter, "department", "tenant"]
     list_select_related = ["conversation__contact", "department", "done_by"]
-    readonly_fields = [
-        "conversation_link",
-        "department",
-        "note",
-        "created_at",
-        "done_at",
-        "done_by",
-    ]
-    fields = readonly_fields
+    # The note is the one thing edited here (what was done, whom to call back); "done" goes
+    # through the actions.
+    fields = ["conversation_link", "department", "note", "created_at", "done_at", "done_by"]
+    readonly_fields = ["conversation_link", "department", "created_at", "done_at", "done_by"]
     actions = ["mark_done", "mark_to_do"]
 
     def has_add_permission(self, request):

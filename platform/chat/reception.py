@@ -14,25 +14,28 @@ from django.utils import timezone
 
 from campaigns.tracking import is_opt_out
 from chat import after_hours, welcome
-from chat.models import Conversation, Message
+from chat.models import BusinessHours, Conversation, Message
 
 
-@transaction.atomic  # a savepoint in the webhook's transaction; the lock needs one
 def on_customer_message(conversation: Conversation, message: Message, *, started: bool) -> None:
     """``started``: this message opened the conversation or reopened it from closed."""
     if conversation.is_group or conversation.instance_id is None:
         return
     if message.type == Message.Type.TEXT and is_opt_out(message.body):
         return  # the opt-out confirmation is the answer
-    conversation, state = welcome.lock_reception(conversation.pk)
-    if conversation.status == Conversation.Status.CLOSED:
-        return
-    now = timezone.now()
     menu = welcome.menu_for(conversation.tenant_id)
-    if menu is not None:
-        conversation, answered = welcome.handle(
-            conversation, state, menu, message, started=started, now=now
-        )
-        if answered:
+    if menu is None and not BusinessHours.objects.for_tenant(conversation.tenant_id).exists():
+        return  # nothing to answer with: no lock taken
+    # A savepoint in the webhook's transaction, which the row lock needs anyway.
+    with transaction.atomic():
+        conversation, state = welcome.lock_reception(conversation.pk)
+        if conversation.status == Conversation.Status.CLOSED:
             return
-    after_hours.reply_if_closed(conversation, state, now)
+        now = timezone.now()
+        if menu is not None:
+            conversation, answered = welcome.handle(
+                conversation, state, menu, message, started=started, now=now
+            )
+            if answered:
+                return
+        after_hours.reply_if_closed(conversation, state, now)

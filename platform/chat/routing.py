@@ -299,8 +299,7 @@ def choose_department(conversation: Conversation, department: Department) -> Con
     conversation = _locked(conversation, None)
     if department.tenant_id != conversation.tenant_id:
         raise Http404
-    if conversation.status == S.CLOSED:
-        raise ValidationError(_("The conversation is closed."), code="state")
+    _check(TRANSFER, conversation, None)  # a closed conversation is not routed
     before = _snapshot(conversation)
     conversation.department = department
     conversation.assigned_to = None
