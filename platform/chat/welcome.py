@@ -177,8 +177,8 @@ def _close(conversation_id, close_before) -> bool:
     _stop(state)
     if taken:
         return False
-    menu = WelcomeMenu.objects.get(tenant_id=conversation.tenant_id)
-    if menu.closing_message.strip():
+    menu = WelcomeMenu.objects.filter(tenant_id=conversation.tenant_id).first()
+    if menu is not None and menu.closing_message.strip():
         outbox.queue_text(conversation, menu.closing_message, automatic=outbox.WELCOME_MENU)
     routing.close(conversation, by=None, reason=_("No answer to the welcome menu."))
     logger.info(
