@@ -57,6 +57,19 @@ SECTIONS = [
                 "chat.conversation",
             ),
             (_("Messages"), "chat", "admin:chat_message_changelist", "chat.message"),
+            (_("Follow-ups"), "task_alt", "admin:chat_followup_changelist", "chat.followup"),
+            (
+                _("Business hours"),
+                "schedule",
+                "admin:chat_businesshours_changelist",
+                "chat.businesshours",
+            ),
+            (
+                _("Welcome menu"),
+                "menu_open",
+                "admin:chat_welcomemenu_changelist",
+                "chat.welcomemenu",
+            ),
         ],
     ),
     (

@@ -32,6 +32,13 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "contacts.contactexport": ("view", "delete"),
         "chat.conversation": VIEW,
         "chat.message": VIEW,
+        # Reception: hours (with their intervals and holidays), the welcome menu, follow-ups.
+        "chat.businesshours": ALL,
+        "chat.openinginterval": ALL,
+        "chat.holiday": ALL,
+        "chat.welcomemenu": ALL,
+        "chat.menuoption": ALL,
+        "chat.followup": ("view", "change"),
         # Raw payloads carry every department's messages: not for managers and agents.
         "whatsapp.webhookevent": VIEW,
         "whatsapp.whatsappinstance": ALL,
@@ -58,6 +65,12 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "contacts.contactexport": ("view", "delete"),
         "chat.conversation": VIEW,
         "chat.message": VIEW,
+        # Their departments' own hours only (BusinessHours.visible_to); the company's and the
+        # welcome menu are the administrators'.
+        "chat.businesshours": ALL,
+        "chat.openinginterval": ALL,
+        "chat.holiday": ALL,
+        "chat.followup": ("view", "change"),
         "whatsapp.whatsappinstance": VIEW,
         "whatsapp.connectionlogentry": VIEW,
         # Campaign.visible_to narrows a manager to their departments' and their own campaigns.
@@ -73,6 +86,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "contacts.contactlist": VIEW,
         "chat.conversation": VIEW,
         "chat.message": VIEW,
+        "chat.followup": ("view", "change"),
         "notifications.notification": VIEW,
     },
 }

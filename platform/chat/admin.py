@@ -17,7 +17,11 @@ from admin_ext.display import excerpt, pretty_json, status_badge
 from admin_ext.paginators import CappedCountPaginator
 from admin_ext.permissions import ReadOnlyRecordAdmin
 from admin_ext.tenant_admin import TenantModelAdmin
-from chat import routing, sending
+from chat import (
+    admin_reception,  # noqa: F401  (the reception's pages, a module of their own)
+    routing,
+    sending,
+)
 from chat.forms import AssignForm, TransferForm
 from chat.models import Attachment, Conversation, ConversationEvent, Message
 from contacts.admin import PHONE_LIKE

@@ -20,7 +20,7 @@ from api import event_data, outbound
 from bus.payloads import MediaDownload
 from bus.publish import publish
 from campaigns import tracking
-from chat import live, routing
+from chat import live, reception, routing
 from chat.models import Attachment, Conversation, Message
 from contacts.models import Contact
 from whatsapp import events, health
@@ -87,6 +87,11 @@ def _contact_for(instance, jid: str, push_name: str) -> Contact | None:
 
 
 def conversation_for(instance, key: events.MessageKey, push_name: str) -> Conversation:
+    return _find_or_open(instance, key, push_name)[0]
+
+
+def _find_or_open(instance, key: events.MessageKey, push_name: str) -> tuple[Conversation, bool]:
+    """The chat's conversation, and whether this call opened it."""
     jid = key.chat_jid
     found = (
         Conversation.objects.select_related("contact")
@@ -94,7 +99,7 @@ def conversation_for(instance, key: events.MessageKey, push_name: str) -> Conver
         .first()
     )
     if found:
-        return found
+        return found, False
     group = key.is_group
     contact = None if group else _contact_for(instance, jid, "" if key.from_me else push_name)
     conversation = Conversation(
@@ -111,8 +116,8 @@ def conversation_for(instance, key: events.MessageKey, push_name: str) -> Conver
         existing = Conversation.objects.filter(instance=instance, remote_jid=jid).first()
         if existing is None:
             raise
-        return existing
-    return conversation
+        return existing, False
+    return conversation, True
 
 
 def _touch_contact(contact: Contact | None, push_name: str, when) -> None:
@@ -158,7 +163,7 @@ def store_message(instance, event: events.MessageEvent, *, replaying: bool = Fal
         if existing is None:
             return Waiting(key.id)
         return _confirm_sent(existing)
-    conversation = conversation_for(instance, key, event.push_name)
+    conversation, opened = _find_or_open(instance, key, event.push_name)
     if replaying and (existing := _find(instance, key.id)):
         return Stored(existing, created=False)
     status = _initial_status(event)
@@ -182,10 +187,12 @@ def store_message(instance, event: events.MessageEvent, *, replaying: bool = Fal
     message.save(force_insert=True)
     if content.media is not None:
         _attach(message, content.media)
-    _advance_conversation(conversation, message, inbound=not key.from_me)
+    reopened = _advance_conversation(conversation, message, inbound=not key.from_me)
     if not key.is_group and not key.from_me and conversation.contact_id:
         _touch_contact(conversation.contact, event.push_name, timezone.now())
         tracking.on_inbound(instance, conversation, message)
+    if not key.from_me:
+        reception.on_customer_message(conversation, message, started=opened or reopened)
     if not key.from_me:
         outbound.emit(instance.tenant_id, "message.received", lambda: event_data.message(message))
     live.message_changed(message.pk)
@@ -216,16 +223,18 @@ def _attach(message: Message, media: events.Media) -> None:
     publish(MediaDownload(tenant_id=message.tenant_id, message_id=message.pk))
 
 
-def _advance_conversation(conversation: Conversation, message: Message, *, inbound: bool):
-    fields = {}
+def _advance_conversation(conversation: Conversation, message: Message, *, inbound: bool) -> bool:
+    """Move the conversation's last message along; True when the customer reopened it."""
+    fields, reopened = {}, False
     if conversation.last_message_at is None or message.timestamp >= conversation.last_message_at:
         fields.update(last_message_at=message.timestamp, last_message_preview=_preview_of(message))
     if inbound:
         fields["unread_count"] = F("unread_count") + 1
         if conversation.status == Conversation.Status.CLOSED:
-            routing.reopen(conversation)  # the customer wrote again
+            reopened = routing.reopen(conversation).status != Conversation.Status.CLOSED
     if fields:
         Conversation.objects.filter(pk=conversation.pk).update(**fields)
+    return reopened
 
 
 def _preview_of(message: Message) -> str:

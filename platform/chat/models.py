@@ -3,6 +3,7 @@
 import uuid
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -286,6 +287,295 @@ class Attachment(TenantOwned):
         return self.file_name or str(self.message)
 
 
+# --- Reception: business hours, the after-hours reply, the welcome menu (chat.hours,
+# chat.after_hours, chat.welcome) ---------------------------------------------------------
+
+
+class Weekday(models.IntegerChoices):
+    MONDAY = 0, _("Monday")
+    TUESDAY = 1, _("Tuesday")
+    WEDNESDAY = 2, _("Wednesday")
+    THURSDAY = 3, _("Thursday")
+    FRIDAY = 4, _("Friday")
+    SATURDAY = 5, _("Saturday")
+    SUNDAY = 6, _("Sunday")
+
+
+class BusinessHours(TenantOwned):
+    """When the company, or one department, answers customers, in the company's time zone.
+
+    The row without a department is the company's; a department with a row of its own follows
+    that row instead. No row at all means always open."""
+
+    visibility_department_field = "department"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    department = models.ForeignKey(
+        "accounts.Department",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("department"),
+        help_text=_("Empty: the whole company (departments without hours of their own)."),
+    )
+    after_hours_reply = models.TextField(
+        _("after-hours reply"),
+        blank=True,
+        default=_(
+            "Hello! We are closed right now. We have received your message and will answer "
+            "as soon as we open again."
+        ),
+        help_text=_(
+            "Sent once per closed period when a customer writes while closed. Empty: no reply."
+        ),
+    )
+    create_follow_up = models.BooleanField(
+        _("create a follow-up"),
+        default=False,
+        help_text=_("A customer writing while closed leaves a follow-up for the department."),
+    )
+    company_holidays = models.BooleanField(
+        _("closed on the company's holidays"),
+        default=True,
+        help_text=_("Departments only: the company's holidays count as well as their own."),
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("business hours")
+        verbose_name_plural = _("business hours")
+        ordering = ["department__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "department"],
+                nulls_distinct=False,
+                name="business_hours_one_per_department",
+                violation_error_message=_("These business hours already exist."),
+            )
+        ]
+
+    def __str__(self):
+        if self.department_id:
+            return str(self.department)
+        return str(_("Whole company"))
+
+
+class OpeningInterval(TenantOwned):
+    """Open from ``opens`` to ``closes`` on ``weekday``; a closing time at or before the opening
+    time runs past midnight (22:00-02:00, or 18:00-00:00)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    hours = models.ForeignKey(BusinessHours, on_delete=models.CASCADE, related_name="intervals")
+    weekday = models.PositiveSmallIntegerField(
+        _("day"), choices=Weekday.choices, default=Weekday.MONDAY
+    )
+    opens = models.TimeField(_("opens"))
+    closes = models.TimeField(_("closes"))
+
+    class Meta:
+        verbose_name = _("opening interval")
+        verbose_name_plural = _("weekly hours")
+        ordering = ["weekday", "opens"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(opens=models.F("closes")),
+                name="opening_interval_not_empty",
+                violation_error_message=_("Opening and closing times must differ."),
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.get_weekday_display()} {self.opens:%H:%M}-{self.closes:%H:%M}"
+
+
+class Holiday(TenantOwned):
+    """A day closed all day (the intervals starting on it do not open)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    hours = models.ForeignKey(BusinessHours, on_delete=models.CASCADE, related_name="holidays")
+    date = models.DateField(_("date"))
+    name = models.CharField(_("name"), max_length=100, blank=True)
+    yearly = models.BooleanField(_("every year"), default=False)
+
+    class Meta:
+        verbose_name = _("holiday")
+        verbose_name_plural = _("holidays")
+        ordering = ["date"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["hours", "date"],
+                name="holiday_once_per_date",
+                violation_error_message=_("This date is already a holiday."),
+            )
+        ]
+
+    def __str__(self):
+        return self.name or f"{self.date:%d/%m/%Y}"
+
+
+class FollowUp(TenantOwned):
+    """Someone of the department should get back to a customer who wrote while closed."""
+
+    visibility_department_field = "department"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    conversation = models.ForeignKey(
+        Conversation,
+        on_delete=models.CASCADE,
+        related_name="follow_ups",
+        verbose_name=_("conversation"),
+    )
+    department = models.ForeignKey(
+        "accounts.Department",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("department"),
+    )
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("done by"),
+    )
+
+    class Meta:
+        verbose_name = _("follow-up")
+        verbose_name_plural = _("follow-ups")
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["tenant", "done_at", "-created_at"], name="follow_up_open"),
+            models.Index(fields=["department", "done_at"], name="follow_up_department"),
+        ]
+
+    def __str__(self):
+        return str(self.conversation)
+
+
+class WelcomeMenu(TenantOwned):
+    """The company's greeting with numbered departments, sent when a customer starts (or comes
+    back to) a conversation; their number routes it (chat.welcome)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    tenant = models.OneToOneField(
+        "tenancy.Tenant",
+        on_delete=models.CASCADE,
+        related_name="welcome_menu",
+        verbose_name=_("company"),
+    )
+    enabled = models.BooleanField(_("enabled"), default=False)
+    greeting = models.TextField(
+        _("greeting"),
+        default=_("Hello! Welcome. Reply with the number of the team you want to talk to:"),
+        help_text=_("The numbered departments follow it."),
+    )
+    invalid_choice = models.TextField(
+        _("hint after an invalid answer"),
+        default=_("Sorry, I did not understand. Please reply with one of the numbers below."),
+    )
+    reminder = models.TextField(
+        _("reminder"),
+        default=_("Are you still there? Reply with the number of the team you want."),
+    )
+    remind_after_minutes = models.PositiveIntegerField(
+        _("remind after (minutes)"),
+        default=10,
+        validators=[MinValueValidator(1)],
+        help_text=_("Without an answer to the menu, the reminder is sent once."),
+    )
+    close_after_minutes = models.PositiveIntegerField(
+        _("close after the reminder (minutes)"),
+        default=30,
+        validators=[MinValueValidator(1)],
+        help_text=_("Still without an answer, the conversation is closed."),
+    )
+    closing_message = models.TextField(
+        _("closing message"),
+        blank=True,
+        default=_("We closed this conversation. Write to us again whenever you need."),
+        help_text=_("Sent when the conversation is closed for lack of an answer. Empty: none."),
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("welcome menu")
+        verbose_name_plural = _("welcome menus")
+
+    def __str__(self):
+        return str(_("Welcome menu"))
+
+
+class MenuOption(TenantOwned):
+    """Option ``number`` of the welcome menu: the customer typing it goes to ``department``."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    menu = models.ForeignKey(WelcomeMenu, on_delete=models.CASCADE, related_name="options")
+    number = models.PositiveSmallIntegerField(
+        _("number"), validators=[MinValueValidator(1), MaxValueValidator(99)]
+    )
+    department = models.ForeignKey(
+        "accounts.Department",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("department"),
+    )
+    label = models.CharField(
+        _("label"), max_length=100, blank=True, help_text=_("Empty: the department's name.")
+    )
+
+    class Meta:
+        verbose_name = _("menu option")
+        verbose_name_plural = _("menu options")
+        ordering = ["number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["menu", "number"],
+                name="menu_option_number_unique",
+                violation_error_message=_("Each option needs its own number."),
+            ),
+            models.UniqueConstraint(
+                fields=["menu", "department"],
+                name="menu_option_department_unique",
+                violation_error_message=_("Each department can be offered once."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.number}. {self.label or self.department}"
+
+
+class Reception(TenantOwned):
+    """What the automatic reception did in a conversation (written under its row lock)."""
+
+    conversation = models.OneToOneField(
+        Conversation, on_delete=models.CASCADE, primary_key=True, related_name="reception"
+    )
+    # The after-hours reply went out in the closed period that ends at this moment.
+    after_hours_until = models.DateTimeField(null=True, blank=True)
+    # Set while the welcome menu waits for an answer: its last sending (the clock of the
+    # reminder), and the reminder's.
+    menu_sent_at = models.DateTimeField(null=True, blank=True)
+    menu_reminded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("reception")
+        verbose_name_plural = _("receptions")
+        indexes = [
+            models.Index(
+                fields=["tenant", "menu_sent_at"],
+                condition=models.Q(menu_sent_at__isnull=False),
+                name="reception_menu_waiting",
+            )
+        ]
+
+
 class ConversationEvent(TenantOwned):
     """One step of a conversation's routing, for its timeline (written by chat.routing)."""
 
@@ -296,6 +586,8 @@ class ConversationEvent(TenantOwned):
         TRANSFERRED = "transferred", _("Transferred")
         CLOSED = "closed", _("Closed")
         REOPENED = "reopened", _("Reopened")
+        # The customer's answer to the welcome menu (chat.welcome).
+        CHOSEN = "chosen", _("Department chosen by the customer")
 
     visibility_department_field = "conversation__department"
     visibility_owner_field = "conversation__assigned_to"

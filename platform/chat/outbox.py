@@ -7,12 +7,21 @@ from bus.publish import publish
 from chat import live
 from chat.models import Conversation, Message
 
+# Messages the reception writes by itself (Message.metadata["automatic"]).
+AFTER_HOURS, WELCOME_MENU = "after_hours", "welcome_menu"
+
 
 def queue_text(
-    conversation: Conversation, body: str, *, by=None, quoted: Message | None = None
+    conversation: Conversation,
+    body: str,
+    *,
+    by=None,
+    quoted: Message | None = None,
+    automatic: str = "",
 ) -> Message:
     """A text to send in ``conversation``: shown in the chat at once, sent after the commit.
-    ``quoted``: the message of this conversation it replies to."""
+    ``quoted``: the message of this conversation it replies to. ``automatic``: what wrote it
+    when nobody did (``AUTOMATIC`` keys; the chat page labels it)."""
     now = timezone.now()
     message = Message.objects.create(
         tenant_id=conversation.tenant_id,
@@ -25,6 +34,7 @@ def queue_text(
         sent_by=by,
         quoted=quoted,
         quoted_provider_id=quoted.provider_id if quoted else "",
+        metadata={"automatic": automatic} if automatic else {},
     )
     Conversation.objects.filter(pk=conversation.pk).update(
         last_message_at=now, last_message_preview=body[:200]

@@ -2,6 +2,7 @@
 
 from django.db.models import Prefetch
 from django.urls import reverse
+from django.utils.translation import gettext
 
 from chat.models import Attachment, Conversation, Message
 from whatsapp.models import ConnectionState
@@ -82,7 +83,8 @@ def message_json(message: Message) -> dict:
         "cursor": _iso(message.created_at),
         "deleted": message.deleted_at is not None,
         "sender": message.sender_name
-        or (message.sent_by.get_full_name() if message.sent_by_id else ""),
+        or (message.sent_by.get_full_name() if message.sent_by_id else "")
+        or (gettext("Automatic reply") if message.metadata.get("automatic") else ""),
         "quoted": _quoted(message),
         "reactions": [
             {"emoji": r.body, "direction": r.direction, "sender": r.sender_name}

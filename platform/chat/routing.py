@@ -278,7 +278,7 @@ def transfer(
 
 
 @transaction.atomic
-def close(conversation: Conversation, *, by) -> Conversation:
+def close(conversation: Conversation, *, by, reason: str = "") -> Conversation:
     """Closed keeps its department and agent, so the record shows who handled it."""
     conversation = _locked(conversation, by)
     _check(CLOSE, conversation, by)
@@ -286,7 +286,7 @@ def close(conversation: Conversation, *, by) -> Conversation:
     conversation.status = S.CLOSED
     conversation.closed_at = timezone.now()
     _save(conversation, "status", "closed_at")
-    _record(conversation, Kind.CLOSED, by, before)
+    _record(conversation, Kind.CLOSED, by, before, reason)
     _tell_integrators(conversation, "conversation.closed")
     return conversation
 
@@ -306,5 +306,25 @@ def reopen(conversation: Conversation, *, by=None) -> Conversation:
     _to_default_queue(conversation)
     _save(conversation, "department", "status", "assigned_to", "closed_at")
     _record(conversation, Kind.REOPENED, by, before)
+    alerts.conversation_waiting(conversation)
+    return conversation
+
+
+@transaction.atomic
+def choose_department(conversation: Conversation, department: Department) -> Conversation:
+    """The customer picked ``department`` in the welcome menu: its queue, nobody's yet.
+
+    Unlike a transfer it sends no transfer message (the menu answered already) and is not
+    refused when the conversation is there already (the instance's default department)."""
+    conversation = _locked(conversation, None)
+    if department.tenant_id != conversation.tenant_id:
+        raise Http404
+    _check(TRANSFER, conversation, None)  # a closed conversation is not routed
+    before = _snapshot(conversation)
+    conversation.department = department
+    conversation.assigned_to = None
+    conversation.status = S.OPEN
+    _save(conversation, "department", "assigned_to", "status")
+    _record(conversation, Kind.CHOSEN, None, before)
     alerts.conversation_waiting(conversation)
     return conversation

@@ -22,7 +22,7 @@ from api import services as api_services
 from api.models import WebhookDelivery, WebhookSubscription
 from campaigns import transitions
 from campaigns.models import Campaign, CampaignMessage, CampaignRecipient
-from chat.models import Conversation, Message
+from chat.models import BusinessHours, Conversation, FollowUp, Message, WelcomeMenu
 from contacts import services as contact_services
 from contacts.models import ContactExport, ContactImport, ContactList, Tag
 from notifications.models import Notification
@@ -180,6 +180,28 @@ def _message(cast, tenant, marker):
         body=marker,
         provider_id=f"{marker}-id",
         timestamp=timezone.now(),
+    )
+
+
+@tenant_factory("chat.BusinessHours")
+def _business_hours(cast, tenant, marker):
+    # The home department's own hours, so its manager and agents are walked too.
+    return BusinessHours.objects.create(
+        tenant=tenant, department=home_department(cast, tenant), after_hours_reply=marker
+    )
+
+
+@tenant_factory("chat.WelcomeMenu")
+def _welcome_menu(cast, tenant, marker):
+    return WelcomeMenu.objects.create(tenant=tenant, greeting=marker)
+
+
+@tenant_factory("chat.FollowUp")
+def _follow_up(cast, tenant, marker):
+    number = {"acme": "5511900000005", "globex": "5521900000006"}[tenant.slug]
+    conversation = walk_conversation(cast, tenant, f"{marker} chat", number)
+    return FollowUp.objects.create(
+        tenant=tenant, conversation=conversation, department=conversation.department, note=marker
     )
 
 
