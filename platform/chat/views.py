@@ -20,7 +20,17 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import Department, User
-from chat import notes, outbox, presenters, reading, routing, selectors, sending, uploads
+from chat import (
+    notes,
+    outbox,
+    presenters,
+    quick_replies,
+    reading,
+    routing,
+    selectors,
+    sending,
+    uploads,
+)
 from chat.models import Conversation, Message
 from tenancy.access import get_for_tenant_or_404, get_visible_or_404
 
@@ -216,6 +226,14 @@ def upload(request, pk):
 def _created(message: Message) -> JsonResponse:
     message = presenters.messages_for_page(Message.objects.filter(pk=message.pk)).get()
     return JsonResponse({"message": presenters.message_json(message)}, status=201)
+
+
+@require_GET
+@agent_view
+def quick_reply_list(request, pk):
+    """The quick replies the user may use, filled for this conversation's contact."""
+    conversation = _conversation(request, pk)
+    return JsonResponse({"replies": quick_replies.for_conversation(request.user, conversation)})
 
 
 @require_POST

@@ -1,4 +1,5 @@
-// The chat page's composer extras: files (pick, drop or paste; the text becomes the caption).
+// The chat page's composer extras: files (pick, drop or paste; the text becomes the caption)
+// and quick replies ("/" opens the company's saved answers, filled for the contact).
 // chat.js owns the page (drawing, socket, text sending) and lends its helpers as
 // window.alreaChat; this module only adds to the composer. No library, no build step.
 (function () {
@@ -74,5 +75,95 @@
         event.stopImmediatePropagation();
         chat.showError("");
         sendFile();
+    }, true);
+
+    // --- Quick replies: "/" then the shortcut, at the start or after a space -----------------
+    const popup = document.getElementById("chat-quick-replies");
+    let replies = null;  // fetched once per page, already filled for this contact
+    let shown = [];
+    let active = 0;
+    let slash = null;  // {start, end} of "/query" in the text
+
+    function typedQuery() {
+        const before = body.value.slice(0, body.selectionStart);
+        const found = /(^|\s)\/([^\s/]*)$/.exec(before);
+        if (!found) { return null; }
+        const start = before.length - found[2].length - 1;
+        return {start: start, end: body.selectionStart, query: found[2].toLowerCase()};
+    }
+    function closeReplies() {
+        popup.hidden = true;
+        popup.replaceChildren();
+        body.removeAttribute("aria-activedescendant");
+        slash = null;
+    }
+    function highlight(index) {
+        active = index;
+        popup.querySelectorAll("li[role=option]").forEach((item, i) => {
+            item.setAttribute("aria-selected", String(i === index));
+            if (i === index) { item.scrollIntoView({block: "nearest"}); body.setAttribute("aria-activedescendant", item.id); }
+        });
+    }
+    function drawReplies(query) {
+        shown = replies.filter((r) => r.shortcut.toLowerCase().includes(query) || r.text.toLowerCase().includes(query));
+        shown.sort((a, b) => Number(!a.shortcut.toLowerCase().startsWith(query)) - Number(!b.shortcut.toLowerCase().startsWith(query)));
+        popup.replaceChildren();
+        if (!shown.length) {
+            const none = document.createElement("li");
+            none.className = "chat-muted";
+            none.textContent = data.textNoQuickReply;
+            popup.append(none);
+        }
+        shown.forEach((reply, index) => {
+            const item = document.createElement("li");
+            item.id = "chat-quick-reply-" + index;
+            item.setAttribute("role", "option");
+            const name = document.createElement("strong");
+            name.textContent = "/" + reply.shortcut;
+            const words = document.createElement("span");
+            words.textContent = reply.text;
+            item.append(name, " ", words);
+            // mousedown, not click: the textarea keeps its focus and caret.
+            item.addEventListener("mousedown", (event) => { event.preventDefault(); insert(reply); });
+            popup.append(item);
+        });
+        popup.hidden = false;
+        highlight(0);
+    }
+    function insert(reply) {
+        const place = slash || typedQuery();
+        if (!place) { return; }
+        body.value = body.value.slice(0, place.start) + reply.text + body.value.slice(place.end);
+        const caret = place.start + reply.text.length;
+        body.setSelectionRange(caret, caret);
+        closeReplies();
+        body.focus();
+    }
+    async function offerReplies() {
+        const place = typedQuery();
+        if (!place) { closeReplies(); return; }
+        if (replies === null) {
+            replies = [];  // one request at a time; a failure leaves the list empty
+            try { replies = (await chat.call(data.quickRepliesUrl)).replies; } catch (failure) { chat.showError(failure.message); }
+        }
+        slash = typedQuery();
+        if (slash) { drawReplies(slash.query); } else { closeReplies(); }
+    }
+    body.setAttribute("aria-controls", popup.id);
+    body.addEventListener("input", offerReplies);
+    body.addEventListener("blur", () => setTimeout(closeReplies, 150));
+    // Capture: runs before chat.js's Enter-sends on the textarea while the list is open.
+    document.addEventListener("keydown", (event) => {
+        if (event.target !== body || popup.hidden) { return; }
+        const keys = {ArrowDown: 1, ArrowUp: -1};
+        if (event.key in keys && shown.length) {
+            highlight((active + keys[event.key] + shown.length) % shown.length);
+        } else if ((event.key === "Enter" || event.key === "Tab") && shown.length && !event.isComposing) {
+            insert(shown[active]);
+        } else if (event.key === "Escape" || event.key === "Enter") {
+            closeReplies();
+        } else { return; }
+        event.preventDefault();
+        event.stopImmediatePropagation();
     }, true);
 })();
