@@ -1,5 +1,6 @@
 // The chat page's composer extras: files (pick, drop or paste; the text becomes the caption)
-// and quick replies ("/" opens the company's saved answers, filled for the contact).
+// quick replies ("/" opens the company's saved answers, filled for the contact), reactions to
+// a customer's message and the agent's signature.
 // chat.js owns the page (drawing, socket, text sending) and lends its helpers as
 // window.alreaChat; this module only adds to the composer. No library, no build step.
 (function () {
@@ -59,6 +60,7 @@
         fields.append("file", chosen, chosen.name);
         fields.append("caption", body.value.trim());
         fields.append("quoted", form.elements.quoted.value);
+        if (form.elements.sign.checked) { fields.append("sign", "1"); }
         try {
             const answer = await chat.call(data.uploadUrl, {method: "POST", body: fields});
             chat.upsert(answer.message);
@@ -166,4 +168,81 @@
         event.preventDefault();
         event.stopImmediatePropagation();
     }, true);
+
+    // --- Reactions: ours on a customer's message, through WhatsApp --------------------------
+    const EMOJI = ["👍", "❤️", "😂", "😮", "😢", "🙏"];
+    let palette = null;
+    function closePalette() { if (palette) { palette.remove(); palette = null; } }
+    async function react(message, emoji) {
+        closePalette();
+        chat.showError("");
+        try {
+            const answer = await chat.post(data.reactUrl.replace("00000000-0000-0000-0000-000000000000", message.id), {emoji: emoji});
+            chat.upsert(answer.message);
+        } catch (failure) { chat.showError(failure.message); }
+    }
+    function openPalette(message, button) {
+        closePalette();
+        palette = document.createElement("div");
+        palette.className = "chat-palette border border-base-200 dark:border-base-700 bg-white dark:bg-base-900";
+        palette.setAttribute("role", "menu");
+        palette.dataset.testid = "reactions";
+        const mine = message.reactions.find((r) => r.direction === "out");
+        for (const emoji of EMOJI) {
+            const choice = document.createElement("button");
+            choice.type = "button";
+            choice.textContent = emoji;
+            choice.setAttribute("role", "menuitem");
+            choice.setAttribute("aria-pressed", String(Boolean(mine && mine.emoji === emoji)));
+            // The one we already gave takes it back, as on WhatsApp.
+            choice.addEventListener("click", () => react(message, mine && mine.emoji === emoji ? "" : emoji));
+            palette.append(choice);
+        }
+        if (mine) {
+            const remove = document.createElement("button");
+            remove.type = "button";
+            remove.className = "chat-link text-xs";
+            remove.textContent = data.textUnreact;
+            remove.addEventListener("click", () => react(message, ""));
+            palette.append(remove);
+        }
+        button.after(palette);
+        palette.querySelector("button").focus();
+        palette.addEventListener("keydown", (event) => { if (event.key === "Escape") { closePalette(); button.focus(); } });
+    }
+    document.addEventListener("click", (event) => {
+        if (palette && !palette.contains(event.target) && !event.target.closest(".chat-react")) { closePalette(); }
+    });
+    chat.decorate = (message, meta) => {
+        if (message.direction !== "in" || message.type === "reaction" || message.type === "note" || message.deleted) { return; }
+        const button = document.createElement("button");
+        button.type = "button";
+        button.className = "chat-link chat-react";
+        button.textContent = "☺";
+        button.title = data.textReact;
+        button.setAttribute("aria-label", data.textReact);
+        button.addEventListener("click", () => openPalette(message, button));
+        meta.append(button);
+        const mine = message.reactions.find((r) => r.direction === "out");
+        if (mine && mine.status === "failed") {
+            const failed = document.createElement("span");
+            failed.className = "chat-tick-failed";
+            failed.textContent = "⚠ " + mine.emoji;
+            failed.title = data.textReactionFailed;
+            meta.append(failed);
+        }
+    };
+
+    // --- Signature: the agent's own, edited here (the "Sign" box applies it on the server) ---
+    const signature = document.getElementById("chat-signature");
+    const signatureForm = signature.querySelector("form");
+    signatureForm.addEventListener("submit", async (event) => {
+        event.preventDefault();
+        chat.showError("");
+        try {
+            const saved = await chat.post(signatureForm.dataset.url, Object.fromEntries(new FormData(signatureForm)));
+            signature.querySelector('[data-role="shown"]').textContent = saved.shown;
+            signature.open = false;
+        } catch (failure) { chat.showError(failure.message); }
+    });
 })();
