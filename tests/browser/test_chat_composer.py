@@ -138,3 +138,41 @@ def test_alice_inserts_a_quick_reply_with_the_keyboard_and_sends_it(
 
     [out] = evolution_simulator.control.sent(sales_chat.instance.evolution_name)
     assert out["message"]["conversation"] == "O preço é R$ 10. Olá Maria!"
+
+
+def test_alice_reacts_to_the_customer_and_signs_her_answer(
+    composer_site, sales_chat, cast, evolution_simulator
+):
+    Message.objects.create(
+        tenant=cast.acme,
+        conversation=sales_chat,
+        direction=Message.Direction.INBOUND,
+        body="Chegou!",
+        provider_id="CUSTOMER-1",
+        status=Message.Status.DELIVERED,
+        timestamp=sales_chat.created_at,
+    )
+    with chromium_page(composer_site, locale="en-US") as page:
+        open_chat(page, sales_chat)
+        customer = page.locator("#chat-messages li.chat-in", has_text="Chegou!")
+        customer.get_by_role("button", name="React").click()
+        page.get_by_test_id("reactions").get_by_role("menuitem", name="🙏").click()
+        expect(customer.locator(".chat-reactions")).to_have_text("🙏")
+
+        page.locator("#chat-signature summary").click()
+        page.locator("#chat-signature input[name=signature]").fill("— Alice, Vendas")
+        page.locator("#chat-signature select").select_option("after")
+        page.locator("#chat-signature button[type=submit]").click()
+        expect(page.locator('#chat-signature [data-role="shown"]')).to_have_text("— Alice, Vendas")
+        page.locator("#chat-composer input[name=sign]").check()
+        page.locator("#chat-composer textarea").fill("Obrigada!")
+        page.keyboard.press("Enter")
+        reply = page.locator("#chat-messages li.chat-out", has_text="Obrigada!")
+        expect(reply.locator(".chat-text")).to_have_text("Obrigada!\n\n— Alice, Vendas")
+        expect(reply).to_have_attribute("data-status", GONE_OUT, timeout=8000)
+
+    sent = evolution_simulator.control.sent(sales_chat.instance.evolution_name)
+    reactions = [s for s in sent if "reactionMessage" in s["message"]]
+    texts = [s["message"]["conversation"] for s in sent if "conversation" in s["message"]]
+    assert [r["message"]["reactionMessage"]["text"] for r in reactions] == ["🙏"]
+    assert texts == ["Obrigada!\n\n— Alice, Vendas"]
