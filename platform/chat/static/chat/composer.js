@@ -1,4 +1,4 @@
-// The chat page's composer extras: files (pick, drop or paste; the text becomes the caption)
+// The chat page's composer extras: files (pick, drop or paste; the text becomes the caption),
 // quick replies ("/" opens the company's saved answers, filled for the contact), reactions to
 // a customer's message and the agent's signature.
 // chat.js owns the page (drawing, socket, text sending) and lends its helpers as
@@ -54,8 +54,11 @@
         if (files.length) { event.preventDefault(); choose(files[0]); }
     });
 
+    let uploading = false;  // Enter pressed twice must not send the file twice
     async function sendFile() {
         if (form.elements.note.checked) { chat.showError(data.textNoteFile); return; }
+        if (uploading) { return; }
+        uploading = true;
         const fields = new FormData();
         fields.append("file", chosen, chosen.name);
         fields.append("caption", body.value.trim());
@@ -67,7 +70,9 @@
             body.value = "";
             choose(null);
             chat.replyTo(null);
-        } catch (failure) { chat.showError(failure.message); }
+        } catch (failure) {
+            chat.showError(failure.message);
+        } finally { uploading = false; }
     }
     // Capture on the document: runs before chat.js's own submit listener on the form, which
     // sends texts; with a file chosen the file (and its caption) goes instead.
