@@ -70,6 +70,12 @@ SECTIONS = [
                 "admin:chat_welcomemenu_changelist",
                 "chat.welcomemenu",
             ),
+            (
+                _("Quick replies"),
+                "quickreply",
+                "admin:chat_quickreply_changelist",
+                "chat.quickreply",
+            ),
         ],
     ),
     (

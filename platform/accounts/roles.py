@@ -39,6 +39,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "chat.welcomemenu": ALL,
         "chat.menuoption": ALL,
         "chat.followup": ("view", "change"),
+        "chat.quickreply": ALL,
         # Raw payloads carry every department's messages: not for managers and agents.
         "whatsapp.webhookevent": VIEW,
         "whatsapp.whatsappinstance": ALL,
@@ -71,6 +72,8 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "chat.openinginterval": ALL,
         "chat.holiday": ALL,
         "chat.followup": ("view", "change"),
+        # QuickReplyAdmin narrows a manager to their departments' replies.
+        "chat.quickreply": ALL,
         "whatsapp.whatsappinstance": VIEW,
         "whatsapp.connectionlogentry": VIEW,
         # Campaign.visible_to narrows a manager to their departments' and their own campaigns.
@@ -87,6 +90,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "chat.conversation": VIEW,
         "chat.message": VIEW,
         "chat.followup": ("view", "change"),
+        "chat.quickreply": VIEW,
         "notifications.notification": VIEW,
     },
 }

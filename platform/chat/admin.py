@@ -17,8 +17,9 @@ from admin_ext.display import excerpt, pretty_json, status_badge
 from admin_ext.paginators import CappedCountPaginator
 from admin_ext.permissions import ReadOnlyRecordAdmin
 from admin_ext.tenant_admin import TenantModelAdmin
-from chat import (
-    admin_reception,  # noqa: F401  (the reception's pages, a module of their own)
+from chat import (  # noqa: F401  (the reception's and quick replies' pages: modules of their own)
+    admin_quick_replies,
+    admin_reception,
     routing,
     sending,
 )

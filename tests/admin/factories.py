@@ -22,7 +22,7 @@ from api import services as api_services
 from api.models import WebhookDelivery, WebhookSubscription
 from campaigns import transitions
 from campaigns.models import Campaign, CampaignMessage, CampaignRecipient
-from chat.models import BusinessHours, Conversation, FollowUp, Message, WelcomeMenu
+from chat.models import BusinessHours, Conversation, FollowUp, Message, QuickReply, WelcomeMenu
 from contacts import services as contact_services
 from contacts.models import ContactExport, ContactImport, ContactList, Tag
 from notifications.models import Notification
@@ -202,6 +202,16 @@ def _follow_up(cast, tenant, marker):
     conversation = walk_conversation(cast, tenant, f"{marker} chat", number)
     return FollowUp.objects.create(
         tenant=tenant, conversation=conversation, department=conversation.department, note=marker
+    )
+
+
+@tenant_factory("chat.QuickReply")
+def _quick_reply(cast, tenant, marker):
+    return QuickReply.objects.create(
+        tenant=tenant,
+        shortcut=f"walk-{tenant.slug}",
+        text=marker,
+        department=home_department(cast, tenant),
     )
 
 
