@@ -257,6 +257,8 @@ CAMPAIGN_RECONCILE_AFTER_SECONDS = env.int("CAMPAIGN_RECONCILE_AFTER_SECONDS", 3
 CHAT_RECONCILE_AFTER_SECONDS = env.int(
     "CHAT_RECONCILE_AFTER_SECONDS", 120, min_value=1, max_value=240
 )
+# Files agents send from the chat page (chat.uploads): WhatsApp's own limit for media is 16 MB.
+CHAT_UPLOAD_MAX_BYTES = env.int("CHAT_UPLOAD_MAX_BYTES", 16 * 1024 * 1024, min_value=1024)
 CAMPAIGN_TYPING_MS = env.int("CAMPAIGN_TYPING_MS", 1500, min_value=0)
 # Fernet keys for secrets stored in the database (instance tokens); see alrea/encryption.py.
 FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS")

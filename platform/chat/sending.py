@@ -20,11 +20,14 @@ from bus.payloads import ChatSend
 from bus.publish import publish
 from chat import live
 from chat.models import Message
+from media import storage
 from whatsapp import evolution, health, inbound, servers
 
 logger = logging.getLogger(__name__)
 
 S = Message.Status
+T = Message.Type
+MEDIA = (T.IMAGE, T.AUDIO, T.VIDEO, T.DOCUMENT)
 # Refusals that sending again cannot change.
 PERMANENT = (evolution.NotOnWhatsApp, evolution.ValidationError, evolution.InstanceNotFound)
 
@@ -36,7 +39,7 @@ def send_message(tenant_id, message_id) -> None:
     """
     message = (
         Message.objects.for_tenant(tenant_id)
-        .select_related("conversation__contact", "conversation__instance", "quoted")
+        .select_related("conversation__contact", "conversation__instance", "quoted", "reaction_to")
         .get(pk=message_id)
     )
     # The message's time becomes the moment it goes out (the reconciler reads it).
@@ -51,9 +54,10 @@ def send_message(tenant_id, message_id) -> None:
         return
     try:
         with servers.client_for(instance) as client:
-            sent = client.send_text(
-                instance.evolution_name, _number(message), message.body, quoted=_quote(message)
-            )
+            sent = _send(client, instance.evolution_name, message)
+    except MissingFile:
+        _settle(message, S.FAILED, _("The file to send is missing from storage."))
+        return
     except evolution.Disconnected:
         _settle(message, S.FAILED, _("Not sent: the WhatsApp number is disconnected."))
         return
@@ -74,6 +78,38 @@ def send_message(tenant_id, message_id) -> None:
     _record_sent(message, instance, sent)
 
 
+class MissingFile(Exception):
+    """The stored file of a media message cannot be read back."""
+
+
+def _send(client, instance_name: str, message: Message) -> evolution.SentMessage:
+    """The Evolution call for the message's type: text, a reaction, a voice note or media."""
+    if message.type == T.REACTION:
+        key = _key_of(message.reaction_to, message)
+        return client.send_reaction(instance_name, key, message.body)
+    if message.type not in MEDIA:
+        return client.send_text(
+            instance_name, _number(message), message.body, quoted=_quote(message)
+        )
+    attachment = message.attachment
+    try:
+        data = storage.read(attachment.storage, attachment.storage_key)
+    except OSError as exc:
+        raise MissingFile from exc
+    if message.type == T.AUDIO:
+        return client.send_audio(instance_name, _number(message), data, quoted=_quote(message))
+    return client.send_media(
+        instance_name,
+        _number(message),
+        data,
+        mediatype=message.type,
+        mimetype=attachment.mimetype,
+        file_name=attachment.file_name,
+        caption=message.caption or None,
+        quoted=_quote(message),
+    )
+
+
 def _number(message: Message) -> str:
     contact = message.conversation.contact
     return contact.phone if contact else message.conversation.remote_jid
@@ -84,14 +120,20 @@ def _quote(message: Message) -> evolution.Quote | None:
     quoted = message.quoted
     if quoted is None or not quoted.provider_id:
         return None
-    key = evolution.MessageKey(
-        id=quoted.provider_id,
-        remote_jid=message.conversation.remote_jid,
-        from_me=quoted.direction == Message.Direction.OUTBOUND,
-        participant=quoted.sender_jid or None,
-    )
     content = quoted.metadata.get("message")
-    return evolution.Quote(key=key, message=content if isinstance(content, dict) else None)
+    return evolution.Quote(
+        key=_key_of(quoted, message), message=content if isinstance(content, dict) else None
+    )
+
+
+def _key_of(target: Message, message: Message) -> evolution.MessageKey:
+    """WhatsApp's key of ``target``, a message of the chat ``message`` is sent to."""
+    return evolution.MessageKey(
+        id=target.provider_id,
+        remote_jid=message.conversation.remote_jid,
+        from_me=target.direction == Message.Direction.OUTBOUND,
+        participant=target.sender_jid or None,
+    )
 
 
 def _settle(message: Message, status: str, error: str) -> None:
@@ -170,7 +212,12 @@ def _echo_of(message: Message):
     since = message.timestamp - timedelta(seconds=5)
     for echo in inbound.echoes_since(message.conversation.instance_id, since):
         same_chat = echo.key.remote_jid == message.conversation.remote_jid
-        if same_chat and echo.content.body == message.body and echo.key.id not in known:
+        same_content = (echo.content.type, echo.content.body, echo.content.caption) == (
+            message.type,
+            message.body,
+            message.caption,
+        )
+        if same_chat and same_content and echo.key.id not in known:
             return echo
     return None
 

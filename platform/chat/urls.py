@@ -10,6 +10,7 @@ urlpatterns = [
     path("<uuid:pk>/", views.page, name="conversation"),
     path("<uuid:pk>/messages/", views.messages, name="messages"),
     path("<uuid:pk>/send/", views.send, name="send"),
+    path("<uuid:pk>/upload/", views.upload, name="upload"),
     path("<uuid:pk>/read/", views.mark_read, name="read"),
     path("<uuid:pk>/<slug:action>/", views.act, name="act"),
     path("messages/<uuid:pk>/retry/", views.retry, name="retry"),

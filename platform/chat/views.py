@@ -1,14 +1,16 @@
 """The agents' chat page (``/chat/``) and the JSON endpoints its script calls.
 
-Glue only: reads come from ``chat.selectors``, changes from ``chat.routing``, ``chat.outbox``,
-``chat.notes``, ``chat.reading`` and ``chat.sending``. Every conversation is looked up through
-``visible_to(user)``: another company's, or one the user may not see, is a 404. Refusals of a
-service come back as JSON ``{"error": ...}`` with 400 (the state forbids it) or 403 (the role).
+Glue only: reads come from ``chat.selectors``, changes from ``chat.routing``, ``chat.outbox``
+(files checked by ``chat.uploads``), ``chat.notes``, ``chat.reading`` and ``chat.sending``.
+Every conversation is looked up through ``visible_to(user)``: another company's, or one the user
+may not see, is a 404. Refusals of a service come back as JSON ``{"error": ...}`` with 400 (the
+state forbids it) or 403 (the role).
 """
 
 from datetime import datetime
 from functools import wraps
 
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -18,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import Department, User
-from chat import notes, outbox, presenters, reading, routing, selectors, sending
+from chat import notes, outbox, presenters, reading, routing, selectors, sending, uploads
 from chat.models import Conversation, Message
 from tenancy.access import get_for_tenant_or_404, get_visible_or_404
 
@@ -93,6 +95,7 @@ def page(request, pk=None):
         **_list_context(request),
         "title": _("Chat"),
         "conversation": conversation,
+        "max_upload_bytes": settings.CHAT_UPLOAD_MAX_BYTES,
     }
     if conversation is not None:
         context.update(_panel_context(request.user, conversation))
@@ -170,14 +173,47 @@ def send(request, pk):
     if request.POST.get("note") == "1":
         message = notes.add_note(conversation, body, by=request.user)
     else:
-        if conversation.status == Conversation.Status.CLOSED:
-            return _error(_("The conversation is closed: reopen it to write to the customer."))
-        if conversation.instance_id is None:
-            return _error(_("The WhatsApp number of this chat was deleted."))
+        if refusal := _writable(conversation):
+            return refusal
         quoted = None
         if request.POST.get("quoted"):
             quoted = _message_or_404(conversation, request.POST["quoted"])
         message = outbox.queue_text(conversation, body, by=request.user, quoted=quoted)
+    return _created(message)
+
+
+def _writable(conversation: Conversation) -> JsonResponse | None:
+    """Why nothing can be sent to the customer of ``conversation`` now, if so."""
+    if conversation.status == Conversation.Status.CLOSED:
+        return _error(_("The conversation is closed: reopen it to write to the customer."))
+    if conversation.instance_id is None:
+        return _error(_("The WhatsApp number of this chat was deleted."))
+    return None
+
+
+@require_POST
+@agent_view
+def upload(request, pk):
+    """The composer's file: ``file`` (image, audio, video or document), an optional
+    ``caption``, optionally replying to ``quoted``."""
+    conversation = _conversation(request, pk)
+    if refusal := _writable(conversation):
+        return refusal
+    caption = request.POST.get("caption", "").strip()
+    if len(caption) > MAX_TEXT:
+        return _error(_("The text is too long (at most %(max)d characters).") % {"max": MAX_TEXT})
+    quoted = None
+    if request.POST.get("quoted"):
+        quoted = _message_or_404(conversation, request.POST["quoted"])
+    try:
+        file = uploads.check(request.FILES.get("file"), caption=caption)
+    except ValidationError as exc:
+        return _refusal(exc)
+    message = outbox.queue_file(conversation, file, caption=caption, by=request.user, quoted=quoted)
+    return _created(message)
+
+
+def _created(message: Message) -> JsonResponse:
     message = presenters.messages_for_page(Message.objects.filter(pk=message.pk)).get()
     return JsonResponse({"message": presenters.message_json(message)}, status=201)
 

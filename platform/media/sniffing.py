@@ -116,6 +116,11 @@ def content_type(data: bytes, declared: str) -> str:
     return declared
 
 
+def is_active(content_type: str) -> bool:
+    """A type a browser would run as a page of the site (scripts included)."""
+    return base_type(content_type) in _ACTIVE
+
+
 def is_inline(content_type: str) -> bool:
     base = base_type(content_type)
     return base in INLINE or base.startswith(("audio/", "video/"))

@@ -6,6 +6,7 @@ from django.utils import timezone, translation
 
 from accounts.models import User
 from chat.models import Conversation, Message
+from tests.media.conftest import _s3_server, media_root, s3, s3_later  # noqa: F401  (uploads)
 from whatsapp import services as instance_services
 from whatsapp.models import WhatsAppInstance
 

@@ -305,6 +305,9 @@
         });
     }
 
+    // For composer.js (files, quick replies, reactions): the same drawing and error box.
+    window.alreaChat = {upsert: upsert, showError: showError, call: call, post: post, replyTo: replyTo};
+
     if (openId) {
         loadNewest().then(markRead).catch((failure) => showError(failure.message));
     }

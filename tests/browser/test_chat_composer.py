@@ -1,0 +1,100 @@
+"""The chat page's composer in Chromium, against daphne and the chat.send consumer (the same
+site as test_chat_page): Alice attaches a picture with a caption and watches it go out; a file
+that cannot be sent is refused on the page."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from chat.models import Conversation, Message
+from contacts.models import Contact
+from tests.browser import test_chat_page as chat_page
+from tests.browser.chromium import chromium_page, log_in
+from tests.chat.test_composer_upload import png
+from tests.conftest import CAST_PASSWORD
+from whatsapp import services as instance_services
+from whatsapp.models import WhatsAppInstance
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+site = chat_page.site  # daphne, the webhook worker and chat.send on the test database
+
+
+@pytest.fixture
+def composer_site(monkeypatch, tmp_path, request):
+    """The site, its files stored in this test's own directory."""
+    monkeypatch.setenv("MEDIA_ROOT", str(tmp_path / "media"))
+    return request.getfixturevalue("site")
+
+
+@pytest.fixture
+def sales_chat(cast, evolution_simulator):
+    """A connected Acme number and a customer's chat waiting in Sales (Alice's department)."""
+    line = instance_services.create_instance(cast.acme, "Acme Vendas")
+    evolution_simulator.control.scan(line.evolution_name, number="5511900001111")
+    WhatsAppInstance.objects.filter(pk=line.pk).update(state="open")
+    contact = Contact.objects.create(tenant=cast.acme, phone="+5511987654321", name="Maria")
+    return Conversation.objects.create(
+        tenant=cast.acme,
+        instance=line,
+        remote_jid="5511987654321@s.whatsapp.net",
+        contact=contact,
+        department=cast.departments[("acme", "Sales")],
+        status=Conversation.Status.OPEN,
+    )
+
+
+def open_chat(page, conversation):
+    log_in(page, "alice@acme.test", CAST_PASSWORD)
+    page.goto(f"/chat/{conversation.pk}/")
+    page.wait_for_function("document.getElementById('chat-offline').hidden")
+
+
+def test_alice_sends_a_picture_with_a_caption_and_sees_it_go_out(
+    composer_site, sales_chat, evolution_simulator
+):
+    with chromium_page(composer_site, locale="en-US") as page:
+        open_chat(page, sales_chat)
+        page.set_input_files(
+            "#chat-file", files=[{"name": "recibo.png", "mimeType": "image/png", "buffer": png()}]
+        )
+        chip = page.get_by_test_id("attachment")
+        expect(chip).to_contain_text("recibo.png")
+        page.locator("#chat-composer textarea").fill("Seu recibo")
+        page.keyboard.press("Enter")
+
+        sent = page.locator("#chat-messages li.chat-out", has_text="Seu recibo")
+        expect(sent).to_have_count(1)
+        expect(sent.locator("img.chat-image")).to_have_attribute("src", re.compile(r"/preview/$"))
+        # Gone out: the simulator's receipts may already have moved it on.
+        expect(sent).to_have_attribute(
+            "data-status", re.compile("^(sent|delivered|read)$"), timeout=8000
+        )
+        expect(chip).to_be_hidden()
+        # The preview is served to her by the media view.
+        preview = sent.locator("img.chat-image")
+        page.wait_for_function(
+            "(img) => img.complete && img.naturalWidth > 0", arg=preview.element_handle()
+        )
+
+    [out] = evolution_simulator.control.sent(sales_chat.instance.evolution_name)
+    assert out["message"]["imageMessage"]["caption"] == "Seu recibo"
+    message = Message.objects.get(conversation=sales_chat)
+    assert message.attachment.storage_key.startswith(f"{sales_chat.tenant_id}/attachments/")
+
+
+def test_a_file_that_cannot_be_sent_is_refused_on_the_page(composer_site, sales_chat):
+    with chromium_page(composer_site, locale="en-US") as page:
+        open_chat(page, sales_chat)
+        page.set_input_files(
+            "#chat-file",
+            files=[{"name": "page.html", "mimeType": "text/html", "buffer": b"<p>hi</p>"}],
+        )
+        page.locator("#chat-composer button[type=submit]").click()
+        expect(page.locator("#chat-error")).to_have_text("This kind of file cannot be sent.")
+        expect(page.get_by_test_id("attachment")).to_contain_text("page.html")  # kept
+        expect(page.locator("#chat-messages li")).to_have_count(0)
+    assert not Message.objects.filter(conversation=sales_chat).exists()
