@@ -4,25 +4,16 @@ queued on chat.send and sent through the right Evolution call (the simulator).""
 import base64
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from io import BytesIO
 
 import pytest
-from PIL import Image
 
 from chat.models import Attachment, Message
 from tests.api.test_messages import MESSAGES, deliver, line  # noqa: F401 (fixture)
+from tests.chat.test_composer_upload import OGG, PDF, png
 
 pytestmark = pytest.mark.django_db
 S, T = Message.Status, Message.Type
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-OGG = b"OggS" + b"\x00" * 60
 CUSTOMER = "(11) 98765-4321"
-
-
-def png() -> bytes:
-    out = BytesIO()
-    Image.new("RGB", (64, 48), "teal").save(out, "PNG")
-    return out.getvalue()
 
 
 def b64(data: bytes) -> str:
