@@ -57,6 +57,12 @@ SECTIONS = [
                 "chat.conversation",
             ),
             (_("Messages"), "chat", "admin:chat_message_changelist", "chat.message"),
+            (
+                _("Quick replies"),
+                "quickreply",
+                "admin:chat_quickreply_changelist",
+                "chat.quickreply",
+            ),
         ],
     ),
     (

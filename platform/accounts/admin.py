@@ -86,6 +86,8 @@ class ChangeUserForm(MembershipRulesForm, UserChangeForm):
             "role",
             "departments",
             "is_active",
+            "chat_signature",
+            "chat_signature_position",
             "is_superuser",
             "groups",
             "user_permissions",
@@ -116,6 +118,7 @@ class UserAdmin(TenantAdminMixin, StockUserAdmin, ModelAdmin):
         (None, {"fields": ["email", "password"]}),
         (_("Profile"), {"fields": ["display_name", "phone"]}),
         (_("Company"), {"fields": ["tenant", "role", "departments"]}),
+        (_("Chat"), {"fields": ["chat_signature", "chat_signature_position"]}),
         (_("Status"), {"fields": ["is_active", "last_login", "date_joined"]}),
     ]
     add_fieldsets = [

@@ -11,6 +11,11 @@ from alrea.validators import colour_validator
 from tenancy.models import Tenant, TenantOwned, TenantQuerySet
 
 
+class SignaturePosition(models.TextChoices):
+    BEFORE = "before", _("Above the message")
+    AFTER = "after", _("Below the message")
+
+
 class Role(models.TextChoices):
     ADMIN = "admin", _("Administrator")
     MANAGER = "manager", _("Manager")
@@ -111,6 +116,19 @@ class User(AbstractBaseUser, PermissionsMixin):
         Department, blank=True, related_name="members", verbose_name=_("departments")
     )
     is_active = models.BooleanField(_("active"), default=True)
+    # The chat composer's signature (chat.signatures): empty means "*<display name>*:".
+    chat_signature = models.CharField(
+        _("chat signature"),
+        max_length=100,
+        blank=True,
+        help_text=_("Added to chat messages the agent signs, e.g. *Alice*: (empty: the name)."),
+    )
+    chat_signature_position = models.CharField(
+        _("signature position"),
+        max_length=8,
+        choices=SignaturePosition.choices,
+        default=SignaturePosition.BEFORE,
+    )
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
 
     objects = UserManager()

@@ -32,6 +32,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "contacts.contactexport": ("view", "delete"),
         "chat.conversation": VIEW,
         "chat.message": VIEW,
+        "chat.quickreply": ALL,
         # Raw payloads carry every department's messages: not for managers and agents.
         "whatsapp.webhookevent": VIEW,
         "whatsapp.whatsappinstance": ALL,
@@ -58,6 +59,8 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "contacts.contactexport": ("view", "delete"),
         "chat.conversation": VIEW,
         "chat.message": VIEW,
+        # QuickReplyAdmin narrows a manager to their departments' replies.
+        "chat.quickreply": ALL,
         "whatsapp.whatsappinstance": VIEW,
         "whatsapp.connectionlogentry": VIEW,
         # Campaign.visible_to narrows a manager to their departments' and their own campaigns.
@@ -73,6 +76,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "contacts.contactlist": VIEW,
         "chat.conversation": VIEW,
         "chat.message": VIEW,
+        "chat.quickreply": VIEW,
         "notifications.notification": VIEW,
     },
 }

@@ -17,7 +17,7 @@ from admin_ext.display import excerpt, pretty_json, status_badge
 from admin_ext.paginators import CappedCountPaginator
 from admin_ext.permissions import ReadOnlyRecordAdmin
 from admin_ext.tenant_admin import TenantModelAdmin
-from chat import routing, sending
+from chat import admin_quick_replies, routing, sending  # noqa: F401  (its own admin module)
 from chat.forms import AssignForm, TransferForm
 from chat.models import Attachment, Conversation, ConversationEvent, Message
 from contacts.admin import PHONE_LIKE

@@ -356,3 +356,62 @@ class ConversationEvent(TenantOwned):
 
     def __str__(self):
         return self.get_kind_display()
+
+
+# --- Composer: quick replies (chat.quick_replies) -------------------------------------------
+
+
+class QuickReplyQuerySet(TenantQuerySet):
+    def visible_to(self, user):
+        """The company's replies for everyone, a department's for its members (the whole
+        company's for its admins)."""
+        if user.is_superuser:
+            return self
+        rows = self.for_tenant(getattr(user, "tenant_id", None))
+        if user.sees_whole_tenant:
+            return rows
+        return rows.filter(
+            models.Q(department__isnull=True)
+            | models.Q(department__in=user.departments.values("pk"))
+        )
+
+
+class QuickReply(TenantOwned):
+    """A saved answer agents insert by typing ``/`` and its shortcut in the chat's composer."""
+
+    objects = QuickReplyQuerySet.as_manager()
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    shortcut = models.SlugField(
+        _("shortcut"),
+        max_length=40,
+        allow_unicode=True,
+        help_text=_("Typed after / in the chat, e.g. boleto."),
+    )
+    text = models.TextField(
+        _("text"),
+        max_length=4096,
+        help_text=_("Variables such as {{nome}} and {{primeiro_nome}} are filled for the contact."),
+    )
+    department = models.ForeignKey(
+        "accounts.Department",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("department"),
+        help_text=_("Empty: offered to everyone in the company."),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("quick reply")
+        verbose_name_plural = _("quick replies")
+        ordering = ["shortcut"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "shortcut"], name="quick_reply_shortcut")
+        ]
+
+    def __str__(self):
+        return f"/{self.shortcut}"

@@ -48,6 +48,31 @@ def queue_file(
     return message
 
 
+def queue_reaction(target: Message, emoji: str, *, by=None) -> Message:
+    """Our reaction to ``target`` (one emoji, or "" to take ours back), sent by chat.send.
+
+    WhatsApp keeps one reaction per sender and message, so ours replaces the one we had; its
+    echo from Evolution replaces this row in turn (``chat.ingest.attach_reaction``)."""
+    with transaction.atomic():
+        Message.objects.filter(
+            reaction_to=target, type=Message.Type.REACTION, direction=Message.Direction.OUTBOUND
+        ).delete()
+        reaction = Message.objects.create(
+            tenant_id=target.tenant_id,
+            conversation_id=target.conversation_id,
+            direction=Message.Direction.OUTBOUND,
+            type=Message.Type.REACTION,
+            body=emoji,
+            status=Message.Status.PENDING,
+            timestamp=timezone.now(),
+            sent_by=by,
+            reaction_to=target,
+        )
+        publish(ChatSend(tenant_id=target.tenant_id, message_id=reaction.pk))
+        live.message_changed(reaction.pk)  # shown on its target
+    return reaction
+
+
 def _queue(conversation: Conversation, *, by, quoted: Message | None, preview: str, **fields):
     now = timezone.now()
     message = Message.objects.create(

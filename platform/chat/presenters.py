@@ -25,7 +25,8 @@ def messages_for_page(rows):
     ).prefetch_related(
         Prefetch(
             "reactions",
-            queryset=Message.objects.filter(type=T.REACTION).order_by("timestamp"),
+            # An empty one is ours taken back, on its way to WhatsApp.
+            queryset=Message.objects.filter(type=T.REACTION).exclude(body="").order_by("timestamp"),
         )
     )
 
@@ -72,7 +73,7 @@ def message_json(message: Message) -> dict:
         or (message.sent_by.get_full_name() if message.sent_by_id else ""),
         "quoted": _quoted(message),
         "reactions": [
-            {"emoji": r.body, "direction": r.direction, "sender": r.sender_name}
+            {"emoji": r.body, "direction": r.direction, "sender": r.sender_name, "status": r.status}
             for r in message.reactions.all()
         ],
         "attachment": _attachment(message),

@@ -1,7 +1,8 @@
 """The agents' chat page (``/chat/``) and the JSON endpoints its script calls.
 
 Glue only: reads come from ``chat.selectors``, changes from ``chat.routing``, ``chat.outbox``
-(files checked by ``chat.uploads``), ``chat.notes``, ``chat.reading`` and ``chat.sending``.
+(files checked by ``chat.uploads``, signatures added by ``chat.signatures``), ``chat.notes``,
+``chat.reading`` and ``chat.sending``.
 Every conversation is looked up through ``visible_to(user)``: another company's, or one the user
 may not see, is a 404. Refusals of a service come back as JSON ``{"error": ...}`` with 400 (the
 state forbids it) or 403 (the role).
@@ -19,8 +20,20 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.models import Department, User
-from chat import notes, outbox, presenters, reading, routing, selectors, sending, uploads
+from accounts.models import Department, SignaturePosition, User
+from chat import (
+    notes,
+    outbox,
+    presenters,
+    quick_replies,
+    reactions,
+    reading,
+    routing,
+    selectors,
+    sending,
+    signatures,
+    uploads,
+)
 from chat.models import Conversation, Message
 from tenancy.access import get_for_tenant_or_404, get_visible_or_404
 
@@ -96,6 +109,9 @@ def page(request, pk=None):
         "title": _("Chat"),
         "conversation": conversation,
         "max_upload_bytes": settings.CHAT_UPLOAD_MAX_BYTES,
+        "signature_shown": signatures.signature_of(request.user),
+        "signature_default": signatures.default_signature(request.user),
+        "signature_positions": SignaturePosition.choices,
     }
     if conversation is not None:
         context.update(_panel_context(request.user, conversation))
@@ -168,6 +184,8 @@ def send(request, pk):
     body = request.POST.get("body", "").strip()
     if not body:
         return _error(_("Write something first."))
+    if _signed(request) and request.POST.get("note") != "1":
+        body = signatures.sign(body, request.user)
     if len(body) > MAX_TEXT:
         return _error(_("The text is too long (at most %(max)d characters).") % {"max": MAX_TEXT})
     if request.POST.get("note") == "1":
@@ -179,7 +197,7 @@ def send(request, pk):
         if request.POST.get("quoted"):
             quoted = _message_or_404(conversation, request.POST["quoted"])
         message = outbox.queue_text(conversation, body, by=request.user, quoted=quoted)
-    return _created(message)
+    return _message_answer(message)
 
 
 def _writable(conversation: Conversation) -> JsonResponse | None:
@@ -200,6 +218,8 @@ def upload(request, pk):
     if refusal := _writable(conversation):
         return refusal
     caption = request.POST.get("caption", "").strip()
+    if _signed(request):
+        caption = signatures.sign(caption, request.user)
     if len(caption) > MAX_TEXT:
         return _error(_("The text is too long (at most %(max)d characters).") % {"max": MAX_TEXT})
     quoted = None
@@ -210,12 +230,46 @@ def upload(request, pk):
     except ValidationError as exc:
         return _refusal(exc)
     message = outbox.queue_file(conversation, file, caption=caption, by=request.user, quoted=quoted)
-    return _created(message)
+    return _message_answer(message)
 
 
-def _created(message: Message) -> JsonResponse:
+def _signed(request) -> bool:
+    """The composer's "Sign" box: the agent's signature goes with the text or caption."""
+    return request.POST.get("sign") == "1"
+
+
+@require_POST
+@agent_view
+def signature(request):
+    """The user's own signature, edited on the chat page (admins also edit it in Users)."""
+    try:
+        signatures.update(
+            request.user,
+            signature=request.POST.get("signature", ""),
+            position=request.POST.get("position", ""),
+        )
+    except ValidationError as exc:
+        return _refusal(exc)
+    return JsonResponse(
+        {
+            "signature": request.user.chat_signature,
+            "position": request.user.chat_signature_position,
+            "shown": signatures.signature_of(request.user),
+        }
+    )
+
+
+def _message_answer(message: Message, status: int = 201) -> JsonResponse:
     message = presenters.messages_for_page(Message.objects.filter(pk=message.pk)).get()
-    return JsonResponse({"message": presenters.message_json(message)}, status=201)
+    return JsonResponse({"message": presenters.message_json(message)}, status=status)
+
+
+@require_GET
+@agent_view
+def quick_reply_list(request, pk):
+    """The quick replies the user may use, filled for this conversation's contact."""
+    conversation = _conversation(request, pk)
+    return JsonResponse({"replies": quick_replies.for_conversation(request.user, conversation)})
 
 
 @require_POST
@@ -232,6 +286,23 @@ def retry(request, pk):
     if message.type == Message.Type.NOTE or not sending.retry(message):
         return _error(_("Only a failed message can be sent again."))
     return JsonResponse({"queued": True})
+
+
+@require_POST
+@agent_view
+def react(request, pk):
+    """Our reaction (``emoji``; empty takes it back) to a customer's message, on WhatsApp."""
+    target = get_visible_or_404(Message, request.user, pk=pk)
+    conversation = _conversation(request, target.conversation_id)
+    if refusal := _writable(conversation):
+        return refusal
+    emoji = request.POST.get("emoji", "").strip()
+    try:
+        reactions.check(target, emoji)
+    except ValidationError as exc:
+        return _refusal(exc)
+    outbox.queue_reaction(target, emoji, by=request.user)
+    return _message_answer(target, status=200)  # it, with our reaction
 
 
 @require_POST

@@ -22,7 +22,7 @@ from api import services as api_services
 from api.models import WebhookDelivery, WebhookSubscription
 from campaigns import transitions
 from campaigns.models import Campaign, CampaignMessage, CampaignRecipient
-from chat.models import Conversation, Message
+from chat.models import Conversation, Message, QuickReply
 from contacts import services as contact_services
 from contacts.models import ContactExport, ContactImport, ContactList, Tag
 from notifications.models import Notification
@@ -180,6 +180,16 @@ def _message(cast, tenant, marker):
         body=marker,
         provider_id=f"{marker}-id",
         timestamp=timezone.now(),
+    )
+
+
+@tenant_factory("chat.QuickReply")
+def _quick_reply(cast, tenant, marker):
+    return QuickReply.objects.create(
+        tenant=tenant,
+        shortcut=f"walk-{tenant.slug}",
+        text=marker,
+        department=home_department(cast, tenant),
     )
 
 

@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from chat.models import Conversation, Message
+from chat.models import Conversation, Message, QuickReply
 from contacts.models import Contact
 from tests.browser import test_chat_page as chat_page
 from tests.browser.chromium import chromium_page, log_in
@@ -20,6 +20,8 @@ pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
+# Gone out: the simulator's receipts may already have moved it on.
+GONE_OUT = re.compile("^(sent|delivered|read)$")
 site = chat_page.site  # daphne, the webhook worker and chat.send on the test database
 
 
@@ -69,10 +71,7 @@ def test_alice_sends_a_picture_with_a_caption_and_sees_it_go_out(
         sent = page.locator("#chat-messages li.chat-out", has_text="Seu recibo")
         expect(sent).to_have_count(1)
         expect(sent.locator("img.chat-image")).to_have_attribute("src", re.compile(r"/preview/$"))
-        # Gone out: the simulator's receipts may already have moved it on.
-        expect(sent).to_have_attribute(
-            "data-status", re.compile("^(sent|delivered|read)$"), timeout=8000
-        )
+        expect(sent).to_have_attribute("data-status", GONE_OUT, timeout=8000)
         expect(chip).to_be_hidden()
         # The preview is served to her by the media view.
         preview = sent.locator("img.chat-image")
@@ -98,3 +97,82 @@ def test_a_file_that_cannot_be_sent_is_refused_on_the_page(composer_site, sales_
         expect(page.get_by_test_id("attachment")).to_contain_text("page.html")  # kept
         expect(page.locator("#chat-messages li")).to_have_count(0)
     assert not Message.objects.filter(conversation=sales_chat).exists()
+
+
+def test_alice_inserts_a_quick_reply_with_the_keyboard_and_sends_it(
+    composer_site, sales_chat, cast, evolution_simulator
+):
+    sales = cast.departments[("acme", "Sales")]
+    QuickReply.objects.create(tenant=cast.acme, shortcut="ola", text="Olá {{primeiro_nome}}!")
+    QuickReply.objects.create(
+        tenant=cast.acme, shortcut="preco", text="O preço é R$ 10.", department=sales
+    )
+    QuickReply.objects.create(tenant=cast.acme, shortcut="prazo", text="Entregamos em 2 dias.")
+    with chromium_page(composer_site, locale="en-US") as page:
+        open_chat(page, sales_chat)
+        box = page.locator("#chat-composer textarea")
+        box.click()
+        page.keyboard.type("/pr")
+        options = page.get_by_test_id("quick-replies").get_by_role("option")
+        expect(options).to_have_count(2)  # prazo, preco; not ola
+        page.keyboard.press("ArrowDown")
+        expect(options.nth(1)).to_have_attribute("aria-selected", "true")
+        page.keyboard.press("Enter")  # inserts, does not send
+        expect(box).to_have_value("O preço é R$ 10.")
+        expect(page.get_by_test_id("quick-replies")).to_be_hidden()
+
+        page.keyboard.type(" /ola")
+        expect(options).to_have_count(1)
+        page.keyboard.press("Tab")
+        expect(box).to_have_value("O preço é R$ 10. Olá Maria!")
+        page.keyboard.press("Enter")  # now it sends
+        reply = page.locator("#chat-messages li.chat-out", has_text="Olá Maria!")
+        expect(reply).to_have_attribute("data-status", GONE_OUT, timeout=8000)
+
+        box.fill("")
+        page.keyboard.type("/nada")
+        expect(page.get_by_test_id("quick-replies")).to_contain_text("No quick reply matches")
+        page.keyboard.press("Escape")
+        expect(page.get_by_test_id("quick-replies")).to_be_hidden()
+        expect(box).to_have_value("/nada")
+
+    [out] = evolution_simulator.control.sent(sales_chat.instance.evolution_name)
+    assert out["message"]["conversation"] == "O preço é R$ 10. Olá Maria!"
+
+
+def test_alice_reacts_to_the_customer_and_signs_her_answer(
+    composer_site, sales_chat, cast, evolution_simulator
+):
+    Message.objects.create(
+        tenant=cast.acme,
+        conversation=sales_chat,
+        direction=Message.Direction.INBOUND,
+        body="Chegou!",
+        provider_id="CUSTOMER-1",
+        status=Message.Status.DELIVERED,
+        timestamp=sales_chat.created_at,
+    )
+    with chromium_page(composer_site, locale="en-US") as page:
+        open_chat(page, sales_chat)
+        customer = page.locator("#chat-messages li.chat-in", has_text="Chegou!")
+        customer.get_by_role("button", name="React").click()
+        page.get_by_test_id("reactions").get_by_role("menuitem", name="🙏").click()
+        expect(customer.locator(".chat-reactions")).to_have_text("🙏")
+
+        page.locator("#chat-signature summary").click()
+        page.locator("#chat-signature input[name=signature]").fill("— Alice, Vendas")
+        page.locator("#chat-signature select").select_option("after")
+        page.locator("#chat-signature button[type=submit]").click()
+        expect(page.locator('#chat-signature [data-role="shown"]')).to_have_text("— Alice, Vendas")
+        page.locator("#chat-composer input[name=sign]").check()
+        page.locator("#chat-composer textarea").fill("Obrigada!")
+        page.keyboard.press("Enter")
+        reply = page.locator("#chat-messages li.chat-out", has_text="Obrigada!")
+        expect(reply.locator(".chat-text")).to_have_text("Obrigada!\n\n— Alice, Vendas")
+        expect(reply).to_have_attribute("data-status", GONE_OUT, timeout=8000)
+
+    sent = evolution_simulator.control.sent(sales_chat.instance.evolution_name)
+    reactions = [s for s in sent if "reactionMessage" in s["message"]]
+    texts = [s["message"]["conversation"] for s in sent if "conversation" in s["message"]]
+    assert [r["message"]["reactionMessage"]["text"] for r in reactions] == ["🙏"]
+    assert texts == ["Obrigada!\n\n— Alice, Vendas"]

@@ -74,7 +74,9 @@ def test_reactions_and_quotes_sit_on_their_messages(client, cast, conversations)
     assert set(shown) == {str(question.pk), str(answer.pk)}  # the reaction is no message of its own
     reply = shown[str(answer.pk)]
     assert reply["quoted"] == {"id": str(question.pk), "direction": "in", "text": "Tem em azul?"}
-    assert reply["reactions"] == [{"emoji": "👍", "direction": "in", "sender": "Maria"}]
+    assert reply["reactions"] == [
+        {"emoji": "👍", "direction": "in", "sender": "Maria", "status": "pending"}
+    ]
     assert (reply["status"], reply["can_retry"]) == ("read", False)
 
 

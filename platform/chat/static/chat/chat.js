@@ -102,6 +102,7 @@
             reply.addEventListener("click", () => replyTo(message));
             meta.append(reply);
         }
+        if (window.alreaChat && window.alreaChat.decorate) { window.alreaChat.decorate(message, meta); }  // composer.js
         item.append(meta);
         if (message.status === "failed" && message.error) { item.append(element("div", "chat-failure text-xs", message.error)); }
         if (message.can_retry) {
@@ -210,6 +211,7 @@
             showError("");
             const fields = {body: composer.elements.body.value, quoted: composer.elements.quoted.value};
             if (composer.elements.note.checked) { fields.note = "1"; }
+            if (composer.elements.sign && composer.elements.sign.checked) { fields.sign = "1"; }
             try {
                 const answer = await post(data.sendUrl, fields);
                 upsert(answer.message);

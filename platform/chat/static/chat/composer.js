@@ -1,4 +1,6 @@
-// The chat page's composer extras: files (pick, drop or paste; the text becomes the caption).
+// The chat page's composer extras: files (pick, drop or paste; the text becomes the caption)
+// quick replies ("/" opens the company's saved answers, filled for the contact), reactions to
+// a customer's message and the agent's signature.
 // chat.js owns the page (drawing, socket, text sending) and lends its helpers as
 // window.alreaChat; this module only adds to the composer. No library, no build step.
 (function () {
@@ -58,6 +60,7 @@
         fields.append("file", chosen, chosen.name);
         fields.append("caption", body.value.trim());
         fields.append("quoted", form.elements.quoted.value);
+        if (form.elements.sign.checked) { fields.append("sign", "1"); }
         try {
             const answer = await chat.call(data.uploadUrl, {method: "POST", body: fields});
             chat.upsert(answer.message);
@@ -75,4 +78,171 @@
         chat.showError("");
         sendFile();
     }, true);
+
+    // --- Quick replies: "/" then the shortcut, at the start or after a space -----------------
+    const popup = document.getElementById("chat-quick-replies");
+    let replies = null;  // fetched once per page, already filled for this contact
+    let shown = [];
+    let active = 0;
+    let slash = null;  // {start, end} of "/query" in the text
+
+    function typedQuery() {
+        const before = body.value.slice(0, body.selectionStart);
+        const found = /(^|\s)\/([^\s/]*)$/.exec(before);
+        if (!found) { return null; }
+        const start = before.length - found[2].length - 1;
+        return {start: start, end: body.selectionStart, query: found[2].toLowerCase()};
+    }
+    function closeReplies() {
+        popup.hidden = true;
+        popup.replaceChildren();
+        body.removeAttribute("aria-activedescendant");
+        slash = null;
+    }
+    function highlight(index) {
+        active = index;
+        popup.querySelectorAll("li[role=option]").forEach((item, i) => {
+            item.setAttribute("aria-selected", String(i === index));
+            if (i === index) { item.scrollIntoView({block: "nearest"}); body.setAttribute("aria-activedescendant", item.id); }
+        });
+    }
+    function drawReplies(query) {
+        shown = replies.filter((r) => r.shortcut.toLowerCase().includes(query) || r.text.toLowerCase().includes(query));
+        shown.sort((a, b) => Number(!a.shortcut.toLowerCase().startsWith(query)) - Number(!b.shortcut.toLowerCase().startsWith(query)));
+        popup.replaceChildren();
+        if (!shown.length) {
+            const none = document.createElement("li");
+            none.className = "chat-muted";
+            none.textContent = data.textNoQuickReply;
+            popup.append(none);
+        }
+        shown.forEach((reply, index) => {
+            const item = document.createElement("li");
+            item.id = "chat-quick-reply-" + index;
+            item.setAttribute("role", "option");
+            const name = document.createElement("strong");
+            name.textContent = "/" + reply.shortcut;
+            const words = document.createElement("span");
+            words.textContent = reply.text;
+            item.append(name, " ", words);
+            // mousedown, not click: the textarea keeps its focus and caret.
+            item.addEventListener("mousedown", (event) => { event.preventDefault(); insert(reply); });
+            popup.append(item);
+        });
+        popup.hidden = false;
+        highlight(0);
+    }
+    function insert(reply) {
+        const place = slash || typedQuery();
+        if (!place) { return; }
+        body.value = body.value.slice(0, place.start) + reply.text + body.value.slice(place.end);
+        const caret = place.start + reply.text.length;
+        body.setSelectionRange(caret, caret);
+        closeReplies();
+        body.focus();
+    }
+    async function offerReplies() {
+        const place = typedQuery();
+        if (!place) { closeReplies(); return; }
+        if (replies === null) {
+            replies = [];  // one request at a time; a failure leaves the list empty
+            try { replies = (await chat.call(data.quickRepliesUrl)).replies; } catch (failure) { chat.showError(failure.message); }
+        }
+        slash = typedQuery();
+        if (slash) { drawReplies(slash.query); } else { closeReplies(); }
+    }
+    body.setAttribute("aria-controls", popup.id);
+    body.addEventListener("input", offerReplies);
+    body.addEventListener("blur", () => setTimeout(closeReplies, 150));
+    // Capture: runs before chat.js's Enter-sends on the textarea while the list is open.
+    document.addEventListener("keydown", (event) => {
+        if (event.target !== body || popup.hidden) { return; }
+        const keys = {ArrowDown: 1, ArrowUp: -1};
+        if (event.key in keys && shown.length) {
+            highlight((active + keys[event.key] + shown.length) % shown.length);
+        } else if ((event.key === "Enter" || event.key === "Tab") && shown.length && !event.isComposing) {
+            insert(shown[active]);
+        } else if (event.key === "Escape" || event.key === "Enter") {
+            closeReplies();
+        } else { return; }
+        event.preventDefault();
+        event.stopImmediatePropagation();
+    }, true);
+
+    // --- Reactions: ours on a customer's message, through WhatsApp --------------------------
+    const EMOJI = ["👍", "❤️", "😂", "😮", "😢", "🙏"];
+    let palette = null;
+    function closePalette() { if (palette) { palette.remove(); palette = null; } }
+    async function react(message, emoji) {
+        closePalette();
+        chat.showError("");
+        try {
+            const answer = await chat.post(data.reactUrl.replace("00000000-0000-0000-0000-000000000000", message.id), {emoji: emoji});
+            chat.upsert(answer.message);
+        } catch (failure) { chat.showError(failure.message); }
+    }
+    function openPalette(message, button) {
+        closePalette();
+        palette = document.createElement("div");
+        palette.className = "chat-palette border border-base-200 dark:border-base-700 bg-white dark:bg-base-900";
+        palette.setAttribute("role", "menu");
+        palette.dataset.testid = "reactions";
+        const mine = message.reactions.find((r) => r.direction === "out");
+        for (const emoji of EMOJI) {
+            const choice = document.createElement("button");
+            choice.type = "button";
+            choice.textContent = emoji;
+            choice.setAttribute("role", "menuitem");
+            choice.setAttribute("aria-pressed", String(Boolean(mine && mine.emoji === emoji)));
+            // The one we already gave takes it back, as on WhatsApp.
+            choice.addEventListener("click", () => react(message, mine && mine.emoji === emoji ? "" : emoji));
+            palette.append(choice);
+        }
+        if (mine) {
+            const remove = document.createElement("button");
+            remove.type = "button";
+            remove.className = "chat-link text-xs";
+            remove.textContent = data.textUnreact;
+            remove.addEventListener("click", () => react(message, ""));
+            palette.append(remove);
+        }
+        button.after(palette);
+        palette.querySelector("button").focus();
+        palette.addEventListener("keydown", (event) => { if (event.key === "Escape") { closePalette(); button.focus(); } });
+    }
+    document.addEventListener("click", (event) => {
+        if (palette && !palette.contains(event.target) && !event.target.closest(".chat-react")) { closePalette(); }
+    });
+    chat.decorate = (message, meta) => {
+        if (message.direction !== "in" || message.type === "reaction" || message.type === "note" || message.deleted) { return; }
+        const button = document.createElement("button");
+        button.type = "button";
+        button.className = "chat-link chat-react";
+        button.textContent = "☺";
+        button.title = data.textReact;
+        button.setAttribute("aria-label", data.textReact);
+        button.addEventListener("click", () => openPalette(message, button));
+        meta.append(button);
+        const mine = message.reactions.find((r) => r.direction === "out");
+        if (mine && mine.status === "failed") {
+            const failed = document.createElement("span");
+            failed.className = "chat-tick-failed";
+            failed.textContent = "⚠ " + mine.emoji;
+            failed.title = data.textReactionFailed;
+            meta.append(failed);
+        }
+    };
+
+    // --- Signature: the agent's own, edited here (the "Sign" box applies it on the server) ---
+    const signature = document.getElementById("chat-signature");
+    const signatureForm = signature.querySelector("form");
+    signatureForm.addEventListener("submit", async (event) => {
+        event.preventDefault();
+        chat.showError("");
+        try {
+            const saved = await chat.post(signatureForm.dataset.url, Object.fromEntries(new FormData(signatureForm)));
+            signature.querySelector('[data-role="shown"]').textContent = saved.shown;
+            signature.open = false;
+        } catch (failure) { chat.showError(failure.message); }
+    });
 })();
