@@ -7,9 +7,12 @@ validation failures) maps each field (``non_field_errors`` for the request as a 
 ``items[3].phone``-like paths inside lists) to its messages.
 """
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
 from rest_framework.settings import api_settings
@@ -21,6 +24,11 @@ from tenancy.limits import PlanLimitError
 class Conflict(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
     default_code = "conflict"
+
+
+class TooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "request_too_large"
 
 
 class Unprocessable(exceptions.APIException):
@@ -37,6 +45,15 @@ def exception_handler(exc, context):
         exc = exceptions.NotFound(_("Not found."))
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
+    elif isinstance(exc, RequestDataTooBig):
+        # Django's own answer would be an HTML page.
+        exc = TooLarge(
+            _(
+                "The request body is larger than %(limit)s. Send files by URL, or fewer items "
+                "per request."
+            )
+            % {"limit": filesizeformat(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)}
+        )
     response = drf_exception_handler(exc, context)
     if response is None:
         return None  # a bug: Django's 500 handling and logging take over

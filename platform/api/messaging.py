@@ -1,12 +1,12 @@
-"""Sending a text from the API: find or open the chat, then queue it on chat.send like an agent's
-message. The answer (the message id) is given at once; the chat.send consumer sends it."""
+"""Sending a text or a file from the API: find or open the chat, then queue it on chat.send like an
+agent's message. The answer (the message id) is given at once; the chat.send consumer sends it."""
 
 from django.db import transaction
 from django.db.models import Case, When
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 
-from chat import ingest, outbox
+from chat import ingest, outbox, uploads
 from chat.models import Conversation, Message
 from contacts.services import normalize_for
 from whatsapp.events import PHONE_SUFFIX, MessageKey
@@ -29,11 +29,19 @@ def default_instance(tenant) -> WhatsAppInstance:
     return found
 
 
-def send_text(
-    tenant, text: str, *, phone: str = "", conversation: Conversation | None = None, instance=None
+def send(
+    tenant,
+    *,
+    text: str = "",
+    file: uploads.File | None = None,
+    caption: str = "",
+    phone: str = "",
+    conversation: Conversation | None = None,
+    instance=None,
 ) -> Message:
-    """Queue ``text`` to ``phone`` (any format) or in ``conversation``; through ``instance``, else
-    the conversation's number, else the tenant's default number."""
+    """Queue ``text`` or ``file`` (with ``caption``) to ``phone`` (any format) or in
+    ``conversation``; through ``instance``, else the conversation's number, else the tenant's
+    default number."""
     with transaction.atomic():
         if conversation is None:
             instance = instance or default_instance(tenant)
@@ -48,4 +56,6 @@ def send_text(
             raise ValidationError(
                 {"conversation": [_("The WhatsApp number of this conversation was deleted.")]}
             )
+        if file is not None:
+            return outbox.queue_file(conversation, file, caption=caption)
         return outbox.queue_text(conversation, text)
