@@ -2,8 +2,9 @@
 
 Every place that changes a message or a conversation calls ``message_changed`` or
 ``conversation_changed``. After the transaction commits (a rollback sends nothing) the row is
-read again and its JSON goes to the tenant's group; each socket then checks, per event, that its
-user may see that conversation before forwarding it. A push that fails is logged and lost: the
+read again and its JSON goes to the tenant's group with the ids of the users who may see that
+conversation at that moment (``selectors.audience``); each socket forwards only the events that
+name its user. A push that fails is logged and lost: the
 page catches up from the database (``?after=``) when it reconnects, and polls without a socket.
 """
 
@@ -44,7 +45,7 @@ def _push(build, object_id) -> None:
 
 
 def _message_event(message_id) -> dict | None:
-    from chat import presenters
+    from chat import presenters, selectors
     from chat.models import Message
 
     message = presenters.messages_for_page(Message.objects.filter(pk=message_id)).first()
@@ -55,6 +56,7 @@ def _message_event(message_id) -> dict | None:
         "type": "chat.event",
         "tenant_id": str(message.tenant_id),
         "conversation_id": str(message.conversation_id),
+        "audience": selectors.audience(message.conversation),
         "payload": {
             "type": "message",
             "message": presenters.message_json(target),
@@ -64,7 +66,7 @@ def _message_event(message_id) -> dict | None:
 
 
 def _conversation_event(conversation_id) -> dict | None:
-    from chat import presenters
+    from chat import presenters, selectors
     from chat.models import Conversation
 
     conversation = (
@@ -76,6 +78,7 @@ def _conversation_event(conversation_id) -> dict | None:
         "type": "chat.event",
         "tenant_id": str(conversation.tenant_id),
         "conversation_id": str(conversation.pk),
+        "audience": selectors.audience(conversation),
         "payload": {
             "type": "conversation",
             "conversation": presenters.conversation_json(conversation),

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from accounts.models import Role
+from accounts.models import Role, User
 from chat.models import Conversation, Message
 from chat.presenters import conversations_for_page, messages_for_page
 
@@ -21,6 +21,24 @@ CATCH_UP_OVERLAP = timedelta(seconds=30)
 RECENT_STATUSES = 50
 
 S = Conversation.Status
+
+
+def audience(conversation: Conversation) -> list[str]:
+    """The ids of the active users who may see ``conversation`` now: those for whom
+    ``Conversation.objects.visible_to(user)`` includes it (tests hold the two rules together).
+
+    One query per live event (``chat.live``), so that each of hundreds of sockets decides from
+    the event alone instead of asking the database itself.
+    """
+    sees = Q(role=Role.ADMIN)
+    if conversation.department_id is not None:
+        sees |= Q(departments=conversation.department_id)
+    if conversation.assigned_to_id is not None:
+        sees |= Q(pk=conversation.assigned_to_id)
+    if conversation.department_id is None and conversation.assigned_to_id is None:
+        sees |= Q(role=Role.AGENT)  # the Inbox
+    users = User.objects.for_tenant(conversation.tenant_id).filter(sees, is_active=True)
+    return [str(pk) for pk in users.values_list("pk", flat=True).distinct()]
 
 
 def _tab_filter(tab: str, user) -> Q:

@@ -57,7 +57,7 @@ from django.contrib.sessions.backends.db import SessionStore
 from django.test import Client
 
 from accounts.models import Department, Role, User
-from chat import live
+from chat import live, selectors
 from chat.models import Conversation
 from tests.bench.database import migrate
 from tests.whatsapp.webhooks import payloads
@@ -144,6 +144,14 @@ class Company:
         index = {department.pk: d for d, department in enumerate(self.departments)}
         rows = Conversation.objects.for_tenant(self.tenant).values_list("pk", "department_id")
         return {str(pk): index.get(department, -1) for pk, department in rows}
+
+    def conversations_by_department(self) -> list[list[tuple[str, list[str]]]]:
+        """Each department's conversations, with who may see each (as ``chat.live`` says)."""
+        rows = Conversation.objects.for_tenant(self.tenant).order_by("pk")
+        return [
+            [(str(c.pk), selectors.audience(c)) for c in rows.filter(department=department)]
+            for department in self.departments
+        ]
 
     def forget_sessions(self) -> None:
         for _department, key in self.agents:
@@ -249,13 +257,14 @@ class Bench:
         await self.layer.group_send(bare_group(d), {"type": "bench.event", "text": tag})
 
     async def send_tenant_group(self, tag: str, d: int, n: int) -> None:
-        conversation = self.conversations[d][n % len(self.conversations[d])]
+        conversation, audience = self.conversations[d][n % len(self.conversations[d])]
         await self.layer.group_send(
             live.group_name(self.company.tenant.pk),
             {
                 "type": "chat.event",
                 "tenant_id": str(self.company.tenant.pk),
                 "conversation_id": conversation,
+                "audience": audience,
                 "payload": {
                     "type": "message",
                     "message": {"body": TAG + tag, "conversation_id": conversation},
@@ -358,12 +367,11 @@ async def measure(args, company: Company, port: int) -> dict:
         warm = await bench.run("ours", "warm-ours", customers)
         await bench.run("baseline", "warm-bare", customers)
         progress(f"warm-up: {bench.figures(warm)}")
-        rows = await sync_to_async(company.department_of_conversations)()
-        bench.conversations = [[c for c, d in rows.items() if d == k] for k in range(departments)]
+        bench.conversations = await sync_to_async(company.conversations_by_department)()
         count = int(args.rate * args.seconds)
-        runs: dict[str, list[list[str]]] = {way: [] for way in WAYS}
+        runs: dict[str, list[list[str]]] = {way: [] for way in args.ways}
         for repeat in range(args.repeats):
-            for way in WAYS:
+            for way in args.ways:
                 tags = await bench.run(way, f"{way}-{repeat}", count)
                 runs[way].append(tags)
                 progress(f"{way} run {repeat + 1}: {bench.figures(tags)}")
@@ -401,7 +409,10 @@ def serve_and_measure(args, company: Company) -> dict:
         finally:
             for process in (daphne, worker):
                 process.terminate()
-                process.wait(timeout=30)
+                try:
+                    process.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    process.kill()
 
 
 def main(argv=None) -> None:
@@ -416,6 +427,7 @@ def main(argv=None) -> None:
     parser.add_argument("--repeats", type=int, default=2, help="alternated runs (2)")
     parser.add_argument("--grace", type=float, default=10, help="seconds to wait for stragglers")
     parser.add_argument("--port", type=int, default=8850)
+    parser.add_argument("--ways", nargs="+", choices=WAYS, default=list(WAYS), help="(all)")
     args = parser.parse_args(argv)
 
     started = time.monotonic()
