@@ -8,17 +8,16 @@ name its user. A push that fails is logged and lost: the
 page catches up from the database (``?after=``) when it reconnects, and polls without a socket.
 """
 
-import asyncio
 import logging
-from concurrent.futures import ThreadPoolExecutor
 
-from channels.layers import get_channel_layer
 from django.db import transaction
+
+from alrea.group_sender import GroupSender
 
 logger = logging.getLogger(__name__)
 
-# One worker: events leave in the order they were made, and never on the caller's time.
-_sender = ThreadPoolExecutor(max_workers=1, thread_name_prefix="chat-live")
+# Events leave in the order they were made, and never on the caller's time.
+_sender = GroupSender("chat-live", "chat live event not sent")
 
 
 def group_name(tenant_id) -> str:
@@ -39,7 +38,7 @@ def _push(build, object_id) -> None:
     try:
         event = build(object_id)
         if event is not None:
-            _sender.submit(_send, event)
+            _sender.submit([(group_name(event["tenant_id"]), event)])
     except Exception:
         logger.warning("chat live event not built", exc_info=True)
 
@@ -84,25 +83,6 @@ def _conversation_event(conversation_id) -> dict | None:
             "conversation": presenters.conversation_json(conversation),
         },
     }
-
-
-# The sender thread's own event loop, kept: async_to_sync made a new loop for every event, and
-# the channel layer its Redis connections per loop, so a busy campaign's events queued up faster
-# than they left (766 still waiting when a consumer stopped after 2,000 sends).
-_loop: asyncio.AbstractEventLoop | None = None
-
-
-def _send(event: dict) -> None:
-    global _loop
-    try:
-        layer = get_channel_layer()
-        if layer is None:
-            return
-        if _loop is None:
-            _loop = asyncio.new_event_loop()
-        _loop.run_until_complete(layer.group_send(group_name(event["tenant_id"]), event))
-    except Exception:
-        logger.warning("chat live event not sent", exc_info=True)
 
 
 def on_attachment_changed(sender, attachment, **kwargs) -> None:

@@ -336,11 +336,38 @@ class Bench:
         return figures
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux)."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class LoopLag:
+    """How late this process's event loop wakes a 10 ms sleep: if the client itself is
+    starved, every arrival is stamped late, ours and the baseline's alike."""
+
+    def __init__(self):
+        self.lags: list[float] = []
+        self.task = asyncio.create_task(self.watch())
+
+    async def watch(self):
+        while True:
+            before = time.perf_counter()
+            await asyncio.sleep(0.01)
+            self.lags.append((time.perf_counter() - before - 0.01) * 1000)
+
+    def take(self) -> dict:
+        lags, self.lags = self.lags, []
+        quantiles = statistics.quantiles(lags, n=100) if len(lags) >= 2 else [0.0] * 99
+        return {"p50_ms": round(quantiles[49], 1), "p99_ms": round(quantiles[98], 1)}
+
+
 def bare_group(d: int) -> str:
     return f"{RUN}.department{d}"
 
 
-async def measure(args, company: Company, port: int) -> dict:
+async def measure(args, company: Company, port: int, servers: dict[str, int]) -> dict:
     bench = Bench(args, company, f"http://127.0.0.1:{port}")
     departments = len(company.departments)
     base = f"ws://127.0.0.1:{port}"
@@ -370,11 +397,26 @@ async def measure(args, company: Company, port: int) -> dict:
         bench.conversations = await sync_to_async(company.conversations_by_department)()
         count = int(args.rate * args.seconds)
         runs: dict[str, list[list[str]]] = {way: [] for way in args.ways}
+        cpu: dict[str, list[dict]] = {way: [] for way in args.ways}
+        lags: dict[str, list[dict]] = {way: [] for way in args.ways}
+        lag = LoopLag()
         for repeat in range(args.repeats):
             for way in args.ways:
+                before = {name: cpu_seconds(pid) for name, pid in servers.items()}
+                lag.take()
                 tags = await bench.run(way, f"{way}-{repeat}", count)
+                cpu[way].append(
+                    {
+                        name: round((cpu_seconds(pid) - before[name]) * 1000 / count, 2)
+                        for name, pid in servers.items()
+                    }
+                )
+                lags[way].append(lag.take())
                 runs[way].append(tags)
-                progress(f"{way} run {repeat + 1}: {bench.figures(tags)}")
+                progress(
+                    f"{way} run {repeat + 1}: {bench.figures(tags)}, cpu ms per message"
+                    f" {cpu[way][-1]}, client loop lag {lags[way][-1]}"
+                )
     finally:
         await asyncio.gather(*(socket.close() for socket in chat + bare))
         await bench.http.aclose()
@@ -382,6 +424,8 @@ async def measure(args, company: Company, port: int) -> dict:
     for way, tag_runs in runs.items():
         result[way] = bench.figures([t for tags in tag_runs for t in tags])
         result[way]["runs_p99_ms"] = [bench.figures(tags).get("p99_ms") for tags in tag_runs]
+        result[way]["cpu_ms_per_message"] = cpu[way]
+        result[way]["client_loop_lag"] = lags[way]
     rows = await sync_to_async(company.department_of_conversations)()
     result["ours"]["wrong_conversation_events"] = sum(
         1
@@ -405,7 +449,8 @@ def serve_and_measure(args, company: Company) -> dict:
         worker = start([sys.executable, "manage.py", "process_webhooks"], log)
         try:
             wait_for_http(f"http://127.0.0.1:{args.port}", daphne, log)
-            return asyncio.run(measure(args, company, args.port))
+            servers = {"daphne": daphne.pid, "worker": worker.pid, "client": os.getpid()}
+            return asyncio.run(measure(args, company, args.port, servers))
         finally:
             for process in (daphne, worker):
                 process.terminate()
