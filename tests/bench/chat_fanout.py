@@ -468,14 +468,14 @@ async def measure(args, company: Company, port: int, servers: dict[str, int]) ->
         result[way]["client_loop_lag"] = lags[way]
         result[way]["quiet_again_after_s"] = drained[way]
     if "ours" in result:
+        rows = await sync_to_async(company.department_of_conversations)()
+        result["ours"]["wrong_conversation_events"] = sum(
+            1
+            for socket, conversation in bench.arrivals.conversations
+            if rows.get(conversation) != company.agents[socket][0]
+        )
+        result["ours"]["webhook_failures"] = bench.post_failures
         result["ours"]["applied_after_received"] = applied
-    rows = await sync_to_async(company.department_of_conversations)()
-    result["ours"]["wrong_conversation_events"] = sum(
-        1
-        for socket, conversation in bench.arrivals.conversations
-        if rows.get(conversation) != company.agents[socket][0]
-    )
-    result["ours"]["webhook_failures"] = bench.post_failures
     return result
 
 
