@@ -1,23 +1,23 @@
 """Live chat events for the chat page's sockets (``chat.sockets``).
 
-Every place that changes a message or a conversation calls ``message_changed`` or
-``conversation_changed``. After the transaction commits (a rollback sends nothing) the row is
-read again and its JSON goes to the tenant's group; each socket then checks, per event, that its
-user may see that conversation before forwarding it. A push that fails is logged and lost: the
-page catches up from the database (``?after=``) when it reconnects, and polls without a socket.
+Every place that changes a message or a conversation calls ``message_changed`` (or
+``messages_changed``) or ``conversation_changed``. After the transaction commits (a rollback
+sends nothing) the rows are read again and their JSON goes to the tenant's group with the ids of
+the users who may see that conversation at that moment (``selectors.audience``); each socket
+forwards only the events that name its user. A push that fails is logged and lost: the page
+catches up from the database (``?after=``) when it reconnects, and polls without a socket.
 """
 
-import asyncio
 import logging
-from concurrent.futures import ThreadPoolExecutor
 
-from channels.layers import get_channel_layer
 from django.db import transaction
+
+from alrea.group_sender import GroupSender
 
 logger = logging.getLogger(__name__)
 
-# One worker: events leave in the order they were made, and never on the caller's time.
-_sender = ThreadPoolExecutor(max_workers=1, thread_name_prefix="chat-live")
+# Events leave in the order they were made, and never on the caller's time.
+_sender = GroupSender("chat-live", "chat live event not sent")
 
 
 def group_name(tenant_id) -> str:
@@ -41,61 +41,63 @@ def conversation_changed(conversation_id) -> None:
 
 
 def instance_changed(instance_id) -> None:
-    """A WhatsApp number connected or disconnected: the banner of its open conversations."""
+    """A WhatsApp number connected or disconnected: the banner of its conversations."""
     transaction.on_commit(lambda: _push(_instance_events, [instance_id]))
 
 
 def customer_presence(conversation, state: str) -> None:
-    """The customer is typing, recording or stopped (``chat.presence``): relayed, never stored."""
-    _sender.submit(
-        _send,
-        {
-            "type": "chat.event",
-            "tenant_id": str(conversation.tenant_id),
+    """The customer is typing, recording or stopped (``chat.presence``): relayed, never stored.
+    ``conversation`` needs its tenant, department and assignee (who may see it)."""
+    from chat import selectors
+
+    event = {
+        "type": "chat.event",
+        "tenant_id": str(conversation.tenant_id),
+        "conversation_id": str(conversation.pk),
+        "audience": selectors.audience(conversation),
+        "payload": {
+            "type": "presence",
             "conversation_id": str(conversation.pk),
-            "payload": {
-                "type": "presence",
-                "conversation_id": str(conversation.pk),
-                "state": state,
-            },
+            "state": state,
         },
-    )
+    }
+    _sender.submit([(group_name(event["tenant_id"]), event)])
 
 
 def _push(build, ids) -> None:
     try:
-        for event in build(ids):
-            _sender.submit(_send, event)
+        _sender.submit([(group_name(event["tenant_id"]), event) for event in build(ids)])
     except Exception:
         logger.warning("chat live event not built", exc_info=True)
 
 
 def _message_events(message_ids: list) -> list[dict]:
-    from chat import presenters
+    from chat import presenters, selectors
     from chat.models import Message
 
     messages = presenters.messages_for_page(Message.objects.filter(pk__in=message_ids))
-    return [_event_of(message) for message in messages]
-
-
-def _event_of(message) -> dict:
-    from chat import presenters
-
-    target = message.reaction_to if message.reaction_to_id else message
-    return {
-        "type": "chat.event",
-        "tenant_id": str(message.tenant_id),
-        "conversation_id": str(message.conversation_id),
-        "payload": {
-            "type": "message",
-            "message": presenters.message_json(target),
-            "conversation": presenters.conversation_json(message.conversation),
-        },
-    }
+    audiences = selectors.Audiences()  # a burst's conversations mostly share one queue
+    events = []
+    for message in messages:
+        target = message.reaction_to if message.reaction_to_id else message
+        events.append(
+            {
+                "type": "chat.event",
+                "tenant_id": str(message.tenant_id),
+                "conversation_id": str(message.conversation_id),
+                "audience": audiences.of(message.conversation),
+                "payload": {
+                    "type": "message",
+                    "message": presenters.message_json(target),
+                    "conversation": presenters.conversation_json(message.conversation),
+                },
+            }
+        )
+    return events
 
 
 def _conversation_events(conversation_ids: list) -> list[dict]:
-    from chat import presenters
+    from chat import presenters, selectors
     from chat.models import Conversation
 
     conversations = presenters.conversations_for_page(
@@ -106,6 +108,7 @@ def _conversation_events(conversation_ids: list) -> list[dict]:
             "type": "chat.event",
             "tenant_id": str(conversation.tenant_id),
             "conversation_id": str(conversation.pk),
+            "audience": selectors.audience(conversation),
             "payload": {
                 "type": "conversation",
                 "conversation": presenters.conversation_json(conversation),
@@ -116,37 +119,18 @@ def _conversation_events(conversation_ids: list) -> list[dict]:
 
 
 def _instance_events(instance_ids: list) -> list[dict]:
-    from chat import presenters
+    from chat import presenters, selectors
     from whatsapp.models import WhatsAppInstance
 
     return [
         {
-            "type": "chat.instance",
+            "type": "chat.event",
             "tenant_id": str(instance.tenant_id),
-            "instance_id": str(instance.pk),
+            "audience": selectors.instance_audience(instance),
             "payload": {"type": "instance", **presenters.instance_json(instance)},
         }
         for instance in WhatsAppInstance.objects.filter(pk__in=instance_ids)
     ]
-
-
-# The sender thread's own event loop, kept: async_to_sync made a new loop for every event, and
-# the channel layer its Redis connections per loop, so a busy campaign's events queued up faster
-# than they left (766 still waiting when a consumer stopped after 2,000 sends).
-_loop: asyncio.AbstractEventLoop | None = None
-
-
-def _send(event: dict) -> None:
-    global _loop
-    try:
-        layer = get_channel_layer()
-        if layer is None:
-            return
-        if _loop is None:
-            _loop = asyncio.new_event_loop()
-        _loop.run_until_complete(layer.group_send(group_name(event["tenant_id"]), event))
-    except Exception:
-        logger.warning("chat live event not sent", exc_info=True)
 
 
 def on_attachment_changed(sender, attachment, **kwargs) -> None:

@@ -22,7 +22,7 @@ def relay(instance_id, tenant_id, presence: events.Presence) -> bool:
     conversation = (
         Conversation.objects.for_tenant(tenant_id)
         .filter(instance_id=instance_id, remote_jid=presence.chat_jid)
-        .only("pk", "tenant_id")
+        .only("pk", "tenant_id", "department_id", "assigned_to_id")
         .first()
     )
     if conversation is None:

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from accounts.models import Role
+from accounts.models import Role, User
 from chat.models import Conversation, Message
 from chat.presenters import conversations_for_page, messages_for_page
 
@@ -21,6 +21,58 @@ CATCH_UP_OVERLAP = timedelta(seconds=30)
 RECENT_STATUSES = 50
 
 S = Conversation.Status
+
+
+def audience(conversation: Conversation) -> list[str]:
+    """The ids of the active users who may see ``conversation`` now: those for whom
+    ``Conversation.objects.visible_to(user)`` includes it (tests hold the two rules together).
+
+    One query per live event (``chat.live``), so that each of hundreds of sockets decides from
+    the event alone instead of asking the database itself.
+    """
+    return _audience(
+        conversation.tenant_id, conversation.department_id, conversation.assigned_to_id
+    )
+
+
+def _audience(tenant_id, department_id, assigned_to_id) -> list[str]:
+    sees = Q(role=Role.ADMIN)
+    if department_id is not None:
+        sees |= Q(departments=department_id)
+    if assigned_to_id is not None:
+        sees |= Q(pk=assigned_to_id)
+    if department_id is None and assigned_to_id is None:
+        sees |= Q(role=Role.AGENT)  # the Inbox
+    users = User.objects.for_tenant(tenant_id).filter(sees, is_active=True)
+    return [str(pk) for pk in users.values_list("pk", flat=True).distinct()]
+
+
+class Audiences:
+    """``audience`` for many conversations, one query per queue (department and assignee) they
+    are in: a campaign's burst of new conversations all sit in one."""
+
+    def __init__(self):
+        self._known: dict[tuple, list[str]] = {}
+
+    def of(self, conversation: Conversation) -> list[str]:
+        key = (conversation.tenant_id, conversation.department_id, conversation.assigned_to_id)
+        if key not in self._known:
+            self._known[key] = _audience(*key)
+        return self._known[key]
+
+
+def instance_audience(instance) -> list[str]:
+    """The users who may see some conversation of the WhatsApp number ``instance``."""
+    queues = (
+        Conversation.objects.filter(instance=instance)
+        .values_list("department_id", "assigned_to_id")
+        .order_by()
+        .distinct()
+    )
+    users = set()
+    for department_id, assigned_to_id in queues:
+        users.update(_audience(instance.tenant_id, department_id, assigned_to_id))
+    return sorted(users)
 
 
 def _tab_filter(tab: str, user) -> Q:

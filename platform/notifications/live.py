@@ -6,18 +6,13 @@ sends nothing), from one background thread, so a slow or dead Redis never holds 
 polling fallback and its next connection show the row anyway, it is in the database.
 """
 
-import logging
-from concurrent.futures import ThreadPoolExecutor
-
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.db import transaction
 from django.urls import reverse
 
-logger = logging.getLogger(__name__)
+from alrea.group_sender import GroupSender
 
-# One worker: pushes leave in the order they were made.
-_sender = ThreadPoolExecutor(max_workers=1, thread_name_prefix="notifications-push")
+# Pushes leave in the order they were made.
+_sender = GroupSender("notifications-push", "notification push failed")
 
 
 def group_name(user_id) -> str:
@@ -42,21 +37,10 @@ def created(notifications) -> None:
         (group_name(n.user_id), {"type": "notification.created", "notification": as_json(n)})
         for n in notifications
     ]
-    transaction.on_commit(lambda: _sender.submit(_send, messages))
+    transaction.on_commit(lambda: _sender.submit(messages))
 
 
 def read_changed(user_id) -> None:
     """The user read some: their other tabs update the count."""
     messages = [(group_name(user_id), {"type": "notifications.read"})]
-    transaction.on_commit(lambda: _sender.submit(_send, messages))
-
-
-def _send(messages) -> None:
-    try:
-        layer = get_channel_layer()
-        if layer is None:
-            return
-        for group, message in messages:
-            async_to_sync(layer.group_send)(group, message)
-    except Exception:
-        logger.warning("notification push failed", exc_info=True)
+    transaction.on_commit(lambda: _sender.submit(messages))
