@@ -81,6 +81,8 @@ def claim(recipient: CampaignRecipient, instance_id, variation: CampaignMessage)
 def claim_many(campaign_id, claims: list[tuple]) -> dict:
     """``claim`` for recipients of one campaign at once: ``claims`` are (recipient id, instance
     id, variation id); returns {recipient id: attempts} for those that moved."""
+    if not claims:
+        return {}
     ids, instances, variations = [], [], []
     for recipient_id, instance_id, variation_id in claims:
         ids.append(sql.value(CampaignRecipient, "id", recipient_id))
@@ -121,6 +123,8 @@ def claim_many(campaign_id, claims: list[tuple]) -> dict:
 def sent_many(campaign_id, provider_ids: dict) -> set:
     """sending → sent for {recipient id: provider message id}; returns the ids that moved (a
     recipient the reconciler settled meanwhile is left alone)."""
+    if not provider_ids:
+        return set()
     ids, providers = [], []
     for recipient_id, provider_id in provider_ids.items():
         ids.append(sql.value(CampaignRecipient, "id", recipient_id))

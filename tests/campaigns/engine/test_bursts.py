@@ -4,13 +4,13 @@ import threading
 import time
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 
 from campaigns import bursts, dispatch, services
 from campaigns.models import Campaign, CampaignRecipient
 from chat.models import Conversation, ConversationEvent, Message
 from contacts.models import Contact
-from whatsapp.models import InstanceDailyStats
+from whatsapp.models import InstanceDailyStats, WhatsAppInstance
 
 pytestmark = pytest.mark.django_db
 S = CampaignRecipient.Status
@@ -239,3 +239,39 @@ def _in_thread(function, *args):
         function(*args)
     finally:
         connection.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_burst_whose_numbers_another_sender_holds_goes_one_by_one(
+    settings, number, audience, campaign, simulator
+):
+    """SKIP LOCKED passes over a number another claim is taking: the burst claims nothing
+    then, and its recipients take the one-recipient path (which waits for the number)."""
+    settings.CAMPAIGN_BURST = 3
+    vendas = number("Vendas", "5511900001111")
+    promo = campaign([vendas], audience(3))
+    ids = queued(promo)
+    holding, release = threading.Event(), threading.Event()
+
+    def hold_the_number():
+        try:
+            with transaction.atomic():
+                WhatsAppInstance.objects.select_for_update(no_key=True).get(pk=vendas.pk)
+                holding.set()
+                release.wait(10)
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=hold_the_number)
+    holder.start()
+    holding.wait(10)
+    try:
+        claimed, numbers = bursts._claim(promo, list(promo.recipients.select_related("contact")))
+    finally:
+        release.set()
+        holder.join(10)
+    assert (claimed, numbers) == ([], 1)
+    assert rows_by_status(promo) == {"queued": 3}
+
+    bursts.handle(promo.tenant_id, promo.pk, ids)
+    assert len(sent_to(simulator)) == 3 and counted(promo) == {"sent": 3}
