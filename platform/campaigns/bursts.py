@@ -5,8 +5,8 @@ A paced campaign sends one message per number per interval, so its recipients go
 (``engine.handle``). One whose intervals are 0 asked for speed: its refill publishes one
 ``campaign.send`` message per ``CAMPAIGN_BURST`` recipients, and ``handle`` here:
 
-1. **claims** them in one transaction: the numbers marked taken, each number's share counted
-   for its daily limit (the count decides, as in ``engine.take``), every recipient moved
+1. **claims** them in one transaction: each free number's share counted for its daily limit
+   (the count decides, as in ``engine.take``), every recipient moved
    queued → sending by one compare-and-swap with the same checks as a single claim (still
    queued, campaign running, contact not opted out), then the variations counted;
 2. **sends** each with ``engine.send`` (the same handling of every error), looking at the
@@ -89,11 +89,12 @@ def _claim(campaign: Campaign, recipients: list) -> tuple[list[tuple], int]:
     waiting = iter(recipients)
     with transaction.atomic():
         plan = []
+        # No reservation (the number's row is not touched): without pacing, senders share the
+        # number, and bursts skipping the rows that each other's claims held sent most
+        # recipients down the one-by-one path (measured: 86 % of the handlers' time).
         for instance, share in _shares(
             campaign, engine.by_rotation(campaign, free), len(recipients)
         ):
-            if not engine.reserve(instance, now, exclusive=False):
-                continue  # another sender is taking it this moment: its share waits
             over = health.count(instance, sent=share) - engine.daily_limit(campaign, instance)
             if over > 0:
                 health.uncount_sent(instance, min(over, share))

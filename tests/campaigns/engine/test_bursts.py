@@ -6,7 +6,7 @@ import time
 import pytest
 from django.db import connection, transaction
 
-from campaigns import bursts, dispatch, services
+from campaigns import bursts, dispatch, services, transitions
 from campaigns.models import Campaign, CampaignRecipient
 from chat.models import Conversation, ConversationEvent, Message
 from contacts.models import Contact
@@ -242,15 +242,16 @@ def _in_thread(function, *args):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_burst_whose_numbers_another_sender_holds_goes_one_by_one(
+def test_a_burst_claims_while_another_sender_holds_the_numbers_row(
     settings, number, audience, campaign, simulator
 ):
-    """SKIP LOCKED passes over a number another claim is taking: the burst claims nothing
-    then, and its recipients take the one-recipient path (which waits for the number)."""
+    """Senders without pacing share a number: a burst's claim neither waits for nor skips a
+    number whose row another sender has locked (a paced campaign reserving it, another claim),
+    so its recipients do not fall back to the one-by-one path."""
     settings.CAMPAIGN_BURST = 3
     vendas = number("Vendas", "5511900001111")
     promo = campaign([vendas], audience(3))
-    ids = queued(promo)
+    queued(promo)
     holding, release = threading.Event(), threading.Event()
 
     def hold_the_number():
@@ -266,12 +267,17 @@ def test_a_burst_whose_numbers_another_sender_holds_goes_one_by_one(
     holder.start()
     holding.wait(10)
     try:
-        claimed, numbers = bursts._claim(promo, list(promo.recipients.select_related("contact")))
+        recipients = list(promo.recipients.select_related("contact"))
+        claimed, numbers = bursts._claim(promo, recipients)
     finally:
         release.set()
         holder.join(10)
-    assert (claimed, numbers) == ([], 1)
-    assert rows_by_status(promo) == {"queued": 3}
+    assert (len(claimed), numbers) == (3, 1)
+    assert rows_by_status(promo) == {"sending": 3}
 
-    bursts.handle(promo.tenant_id, promo.pk, ids)
-    assert len(sent_to(simulator)) == 3 and counted(promo) == {"sent": 3}
+
+def test_claiming_nothing_moves_nothing(audience, campaign, number):
+    promo = campaign([number("Vendas", "5511900001111")], audience(1))
+    assert transitions.claim_many(promo.pk, []) == {}
+    assert transitions.sent_many(promo.pk, {}) == set()
+    assert counted(promo) == {"pending": 1}
