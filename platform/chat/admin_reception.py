@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext_lazy
 from unfold.admin import TabularInline
 
 from accounts.models import Role
@@ -154,11 +154,11 @@ class WelcomeMenuAdmin(TenantModelAdmin):
 
 
 class OpenFilter(admin.SimpleListFilter):
-    title = _("state")
+    title = pgettext_lazy("follow-up", "state")
     parameter_name = "state"
 
     def lookups(self, request, model_admin):
-        return [("open", _("To do")), ("done", _("Done"))]
+        return [("open", _("To do")), ("done", pgettext_lazy("follow-up", "Done"))]
 
     def queryset(self, request, queryset):
         if self.value() == "open":
