@@ -84,10 +84,13 @@ def test_two_consumers_and_a_kill_send_each_recipient_exactly_once(
     first.send_signal(signal.SIGKILL)  # at a random moment, possibly mid-send
 
     def finished():
+        # Completed too: the last handler marks it just after its record commits, which is
+        # when the counts above first read zero.
         promo.refresh_from_db()
         return (
             promo.counts()["sending"] == 0
             and promo.counts()["pending"] + promo.counts()["queued"] == 0
+            and promo.status == Campaign.Status.COMPLETED
         )
 
     # What the killed consumer held is redelivered to the other one; a recipient it had
@@ -102,6 +105,7 @@ def test_two_consumers_and_a_kill_send_each_recipient_exactly_once(
         promo.counts()["pending"],
         promo.counts()["queued"],
         promo.counts()["sending"],
+        promo.status,
     )
     assert second.poll() is None
 
