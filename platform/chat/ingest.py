@@ -449,7 +449,7 @@ def _conversations_of(sent: list[Sent]) -> tuple[dict[tuple, Conversation], set]
     wanted = {(item.instance.pk, item.key.chat_jid): item for item in sent}
     found = {
         (c.instance_id, c.remote_jid): c
-        for c in Conversation.objects.filter(
+        for c in Conversation.objects.for_tenant(sent[0].instance.tenant_id).filter(
             instance_id__in={pk for pk, _jid in wanted},
             remote_jid__in={jid for _pk, jid in wanted},
         )

@@ -64,7 +64,8 @@ class Audiences:
 def instance_audience(instance) -> list[str]:
     """The users who may see some conversation of the WhatsApp number ``instance``."""
     queues = (
-        Conversation.objects.filter(instance=instance)
+        Conversation.objects.for_tenant(instance.tenant_id)
+        .filter(instance=instance)
         .values_list("department_id", "assigned_to_id")
         .order_by()
         .distinct()
