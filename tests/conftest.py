@@ -3,6 +3,7 @@ import threading
 from urllib.parse import urlsplit
 
 import pytest
+from channels.layers import channel_layers
 from django.conf import settings
 from django.core.cache import cache
 from django.core.signals import request_finished, request_started
@@ -98,6 +99,17 @@ def clean_cache():
     _clear_run_cache()
     yield
     _clear_run_cache()
+
+
+@pytest.fixture(autouse=True)
+def fresh_channel_layer():
+    """Each test gets a channel layer of its own. channels_redis keeps its receive lock on the
+    layer, bound to the event loop of the socket receiving: a socket an earlier test left
+    receiving (on a loop since closed) kept the lock held, and every later socket failed with
+    "Lock is bound to a different event loop" (CI saw four tests fail so)."""
+    channel_layers.backends.clear()
+    yield
+    channel_layers.backends.clear()
 
 
 @pytest.fixture
