@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from chat import hours, outbox
 from chat.models import Conversation, FollowUp, Reception
+from notifications import events as alerts
 
 logger = logging.getLogger(__name__)
 
@@ -31,7 +32,7 @@ def reply_if_closed(conversation: Conversation, state: Reception, now=None) -> b
     if settings.after_hours_reply.strip():
         outbox.queue_text(conversation, settings.after_hours_reply, automatic=outbox.AFTER_HOURS)
     if settings.create_follow_up:
-        FollowUp.objects.create(
+        follow_up = FollowUp.objects.create(
             tenant_id=conversation.tenant_id,
             conversation=conversation,
             department_id=conversation.department_id,
@@ -39,6 +40,7 @@ def reply_if_closed(conversation: Conversation, state: Reception, now=None) -> b
                 :200
             ],
         )
+        alerts.follow_up_left(follow_up)
     logger.info(
         "after-hours reply",
         extra={"tenant_id": conversation.tenant_id, "conversation_id": conversation.pk},

@@ -90,8 +90,11 @@ def conversation_for(instance, key: events.MessageKey, push_name: str) -> Conver
     return _find_or_open(instance, key, push_name)[0]
 
 
-def _find_or_open(instance, key: events.MessageKey, push_name: str) -> tuple[Conversation, bool]:
-    """The chat's conversation, and whether this call opened it."""
+def _find_or_open(
+    instance, key: events.MessageKey, push_name: str, preview: str = ""
+) -> tuple[Conversation, bool]:
+    """The chat's conversation, and whether this call opened it. ``preview`` is the first
+    message's, so the department's "waiting" notice can quote it."""
     jid = key.chat_jid
     found = (
         Conversation.objects.select_related("contact")
@@ -108,6 +111,7 @@ def _find_or_open(instance, key: events.MessageKey, push_name: str) -> tuple[Con
         remote_jid=jid,
         kind=Conversation.Kind.GROUP if group else Conversation.Kind.INDIVIDUAL,
         contact=contact,
+        last_message_preview=preview,
     )
     try:
         with transaction.atomic():  # a concurrent first message of the same chat may win
@@ -163,7 +167,8 @@ def store_message(instance, event: events.MessageEvent, *, replaying: bool = Fal
         if existing is None:
             return Waiting(key.id)
         return _confirm_sent(existing)
-    conversation, opened = _find_or_open(instance, key, event.push_name)
+    preview = _preview(content.body, content.caption, content.type)
+    conversation, opened = _find_or_open(instance, key, event.push_name, preview)
     if replaying and (existing := _find(instance, key.id)):
         return Stored(existing, created=False)
     status = _initial_status(event)
@@ -225,20 +230,25 @@ def _attach(message: Message, media: events.Media) -> None:
 
 def _advance_conversation(conversation: Conversation, message: Message, *, inbound: bool) -> bool:
     """Move the conversation's last message along; True when the customer reopened it."""
-    fields, reopened = {}, False
+    fields = {}
     if conversation.last_message_at is None or message.timestamp >= conversation.last_message_at:
         fields.update(last_message_at=message.timestamp, last_message_preview=_preview_of(message))
     if inbound:
         fields["unread_count"] = F("unread_count") + 1
-        if conversation.status == Conversation.Status.CLOSED:
-            reopened = routing.reopen(conversation).status != Conversation.Status.CLOSED
     if fields:
         Conversation.objects.filter(pk=conversation.pk).update(**fields)
-    return reopened
+    # After the update: reopening tells the department, quoting this message.
+    if inbound and conversation.status == Conversation.Status.CLOSED:
+        return routing.reopen(conversation).status != Conversation.Status.CLOSED
+    return False
 
 
 def _preview_of(message: Message) -> str:
-    return (message.body or message.caption or f"[{message.get_type_display()}]")[:200]
+    return _preview(message.body, message.caption, message.type)
+
+
+def _preview(body: str, caption: str, type: str) -> str:
+    return (body or caption or f"[{Message.Type(type).label}]")[:200]
 
 
 def _confirm_sent(message: Message) -> Stored:

@@ -110,6 +110,26 @@ def conversation_waiting(conversation) -> None:
     )
 
 
+def follow_up_left(follow_up) -> None:
+    """A customer wrote while closed and someone should get back to them: the department's
+    agents and managers (the tenant's admins for the Inbox), told once while unread."""
+    conversation = follow_up.conversation
+    if follow_up.department_id is None:
+        users = users_with_role(follow_up.tenant_id, [Role.ADMIN])
+    else:
+        users = users_with_role(
+            follow_up.tenant_id, [Role.AGENT, Role.MANAGER], department=follow_up.department_id
+        )
+    notify(
+        users,
+        Kind.FOLLOW_UP,
+        _("Get back to %(customer)s") % {"customer": conversation},
+        follow_up.note,
+        _conversation_link(conversation),
+        once=True,
+    )
+
+
 def conversation_handed(conversation, agent, by, *, transferred: bool) -> None:
     """A conversation was assigned or transferred to ``agent``; nobody hears of what they did
     themselves."""

@@ -28,6 +28,7 @@ class Notification(TenantOwned):
         CONVERSATION_ASSIGNED = "conversation_assigned", _("Conversation assigned to you")
         CONVERSATION_TRANSFERRED = "conversation_transferred", _("Conversation transferred")
         CONVERSATION_WAITING = "conversation_waiting", _("Conversation waiting")
+        FOLLOW_UP = "follow_up", _("Follow-up")
         INSTANCE_DISCONNECTED = "instance_disconnected", _("WhatsApp number disconnected")
         CAMPAIGN_FINISHED = "campaign_finished", _("Campaign finished")
         CAMPAIGN_PAUSED = "campaign_paused", _("Campaign paused")

@@ -2,8 +2,10 @@
 ``python -m tests.browser.screenshot``."""
 
 import shutil
+import threading
 from contextlib import contextmanager
 
+from django.db import connection
 from playwright.sync_api import Page, sync_playwright
 
 CHROMIUM_ARGS = [
@@ -50,3 +52,18 @@ def log_in(page: Page, email: str, password: str) -> None:
     page.fill("input[name=password]", password)
     page.locator("#login-form button[type=submit]").click()
     page.wait_for_load_state()
+
+
+def in_another_thread(work):
+    """The ORM is off limits in the test's thread while Playwright runs. The thread's
+    connection is closed after it, or the test database could not be dropped."""
+
+    def run():
+        try:
+            work()
+        finally:
+            connection.close()
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    worker.join()

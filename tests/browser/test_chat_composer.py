@@ -7,10 +7,11 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from chat import live
 from chat.models import Conversation, Message, QuickReply
 from contacts.models import Contact
 from tests.browser import test_chat_page as chat_page
-from tests.browser.chromium import chromium_page, log_in
+from tests.browser.chromium import chromium_page, in_another_thread, log_in
 from tests.chat.test_composer_upload import png
 from tests.conftest import CAST_PASSWORD
 from whatsapp import services as instance_services
@@ -136,6 +137,15 @@ def test_alice_inserts_a_quick_reply_with_the_keyboard_and_sends_it(
         expect(page.get_by_test_id("quick-replies")).to_be_hidden()
         expect(box).to_have_value("/nada")
 
+        # Saved by a manager while the page is open: the next "/" finds it.
+        in_another_thread(
+            lambda: QuickReply.objects.create(tenant=cast.acme, shortcut="nada", text="De nada!")
+        )
+        box.fill("")
+        page.keyboard.type("/nada")
+        expect(options).to_have_count(1)
+        expect(options.first).to_contain_text("De nada!")
+
     [out] = evolution_simulator.control.sent(sales_chat.instance.evolution_name)
     assert out["message"]["conversation"] == "O preço é R$ 10. Olá Maria!"
 
@@ -143,7 +153,7 @@ def test_alice_inserts_a_quick_reply_with_the_keyboard_and_sends_it(
 def test_alice_reacts_to_the_customer_and_signs_her_answer(
     composer_site, sales_chat, cast, evolution_simulator
 ):
-    Message.objects.create(
+    chegou = Message.objects.create(
         tenant=cast.acme,
         conversation=sales_chat,
         direction=Message.Direction.INBOUND,
@@ -155,10 +165,14 @@ def test_alice_reacts_to_the_customer_and_signs_her_answer(
     with chromium_page(composer_site, locale="en-US") as page:
         open_chat(page, sales_chat)
         customer = page.locator("#chat-messages li.chat-in", has_text="Chegou!")
-        # The catch-up after the socket's "ready" may redraw the message: react after it, or
-        # the menu opened on the old drawing goes with it (seen once in CI).
-        page.wait_for_load_state("networkidle")
+        page.wait_for_load_state("networkidle")  # the socket is up
         customer.get_by_role("button", name="React").click()
+        # A live update redraws the message while the menu is open: the menu stays.
+        drawn = f"#chat-messages li[data-id='{chegou.pk}']"
+        page.locator(drawn).evaluate("node => { node.dataset.old = 'yes'; }")
+        in_another_thread(lambda: live.message_changed(chegou.pk))
+        expect(page.locator(drawn + ":not([data-old])")).to_have_count(1)  # redrawn
+        expect(page.get_by_test_id("reactions")).to_be_visible()
         page.get_by_test_id("reactions").get_by_role("menuitem", name="🙏").click()
         expect(customer.locator(".chat-reactions")).to_have_text("🙏")
 

@@ -10,11 +10,10 @@ from playwright.sync_api import expect
 
 from chat import routing
 from chat.models import Conversation, Message
-from tests.browser.chromium import chromium_page, log_in
+from tests.browser.chromium import chromium_page, in_another_thread, log_in
 from tests.browser.test_chat_page import (  # noqa: F401  (site: a fixture)
     CUSTOMER,
     connected_sales_line,
-    in_another_thread,
     site,
     wait_for,
 )

@@ -7,18 +7,16 @@ import os
 import socket
 import subprocess
 import sys
-import threading
 import time
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import pytest
-from django.db import connection
 from playwright.sync_api import expect
 
 from chat import routing
 from chat.models import Conversation, Message
-from tests.browser.chromium import chromium_page, log_in
+from tests.browser.chromium import chromium_page, in_another_thread, log_in
 from tests.conftest import CAST_PASSWORD
 from whatsapp import services as instance_services
 from whatsapp.models import WhatsAppInstance
@@ -113,21 +111,6 @@ def site(tmp_path, settings, evolution_simulator):
             )
         )
         yield settings.PUBLIC_URL
-
-
-def in_another_thread(work):
-    """The ORM is off limits in the test's thread while Playwright runs. The thread's
-    connection is closed after it, or the test database could not be dropped."""
-
-    def run():
-        try:
-            work()
-        finally:
-            connection.close()
-
-    worker = threading.Thread(target=run)
-    worker.start()
-    worker.join()
 
 
 def wait_for(check, timeout=10.0):

@@ -1,13 +1,10 @@
 """Without a socket (pytest-django's live server speaks HTTP only) the chat page polls: a
 message stored meanwhile still appears, once."""
 
-import threading
-
 import pytest
-from django.db import connection
 from playwright.sync_api import expect
 
-from tests.browser.chromium import chromium_page, log_in
+from tests.browser.chromium import chromium_page, in_another_thread, log_in
 from tests.chat.conftest import make_conversation, make_line, make_message
 from tests.conftest import CAST_PASSWORD
 
@@ -15,21 +12,6 @@ pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
-
-
-def in_another_thread(work):
-    """The ORM is off limits in the test's thread while Playwright runs. The thread's
-    connection is closed after it, or the test database could not be dropped."""
-
-    def run():
-        try:
-            work()
-        finally:
-            connection.close()
-
-    worker = threading.Thread(target=run)
-    worker.start()
-    worker.join()
 
 
 def test_without_a_socket_the_page_polls_and_shows_each_message_once(live_server, cast):

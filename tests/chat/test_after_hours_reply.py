@@ -12,6 +12,7 @@ from django.utils import timezone
 from chat import after_hours, outbox, welcome
 from chat.models import Conversation, FollowUp, Message
 from contacts.models import Contact
+from notifications.models import Notification
 from tests.chat.reception_helpers import OFFICE, SAO_PAULO, local, make_hours
 from tests.chat.test_sending import chat_with, deliver
 from tests.whatsapp.webhooks import payloads as p
@@ -132,6 +133,12 @@ def test_the_departments_text_and_one_follow_up_per_closed_period(line, cast):
     assert (follow_up.department, follow_up.tenant, follow_up.done_at) == (sales, cast.acme, None)
     assert follow_up.conversation == reply.conversation
     assert "Quero comprar" in follow_up.note
+    # The department hears of it once (the bell, the chat page's toasts); others do not.
+    told = Notification.objects.filter(kind=Notification.Kind.FOLLOW_UP)
+    assert {n.user for n in told} == {cast.alice, cast.marcos}
+    assert {(n.body, n.link) for n in told} == {
+        (follow_up.note, reverse("chat:conversation", args=[reply.conversation_id]))
+    }
 
 
 def test_a_new_closed_period_gets_a_new_reply(line, cast):

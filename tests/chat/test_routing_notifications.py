@@ -44,6 +44,7 @@ def test_a_new_chat_in_a_department_tells_its_agents_and_managers(
     assert {n.user for n in waiting} == {cast.alice, cast.marcos}
     notice = waiting.get(user=cast.alice)
     assert notice.title == f"{conversation} is waiting in Sales"
+    assert notice.body == "Quero um orçamento"  # the customer's first words
     assert notice.link == reverse("chat:conversation", args=[conversation.pk])
     # More messages of the same conversation are not news.
     evolution.send(sales_line, p.text("acme-main", "Alô?", timestamp=p.BASE_TS + 30))
@@ -69,6 +70,7 @@ def test_a_customer_reopening_tells_the_department_once_while_unread(evolution, 
     evolution.send(sales_line, p.text("acme-main", "voltei", timestamp=p.BASE_TS + 60))
     unread = Notification.objects.filter(kind=Kind.CONVERSATION_WAITING, read_at=None)
     assert {n.user for n in unread} == {cast.alice, cast.marcos}
+    assert {n.body for n in unread} == {"voltei"}
     routing.close(conversation, by=cast.ana)
     evolution.send(sales_line, p.text("acme-main", "de novo", timestamp=p.BASE_TS + 120))
     assert unread.count() == 2  # still unread: not told twice

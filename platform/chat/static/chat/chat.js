@@ -118,7 +118,12 @@
         if (message.conversation_id !== openId) { return; }
         const known = drawn.get(message.id);
         const node = render(message);
-        if (known) { known.node.replaceWith(node); known.node = node; return; }
+        if (known) {
+            known.node.replaceWith(node);
+            if (window.alreaChat.redrawn) { window.alreaChat.redrawn(message, known.node, node); }  // composer.js
+            known.node = node;
+            return;
+        }
         const stick = atBottom();
         // In time order: walk back from the newest until an older message.
         let after = null;

@@ -86,7 +86,7 @@
 
     // --- Quick replies: "/" then the shortcut, at the start or after a space -----------------
     const popup = document.getElementById("chat-quick-replies");
-    let replies = null;  // fetched once per page, already filled for this contact
+    let replies = null;  // already filled for this contact
     let shown = [];
     let active = 0;
     let slash = null;  // {start, end} of "/query" in the text
@@ -146,13 +146,19 @@
         closeReplies();
         body.focus();
     }
+    let loading = null;  // one request at a time; a failure keeps the last list
+    function fetchReplies() {
+        loading = loading || chat.call(data.quickRepliesUrl)
+            .then((answer) => { replies = answer.replies; })
+            .catch((failure) => { replies = replies || []; chat.showError(failure.message); })
+            .finally(() => { loading = null; });
+        return loading;
+    }
     async function offerReplies() {
         const place = typedQuery();
         if (!place) { closeReplies(); return; }
-        if (replies === null) {
-            replies = [];  // one request at a time; a failure leaves the list empty
-            try { replies = (await chat.call(data.quickRepliesUrl)).replies; } catch (failure) { chat.showError(failure.message); }
-        }
+        // A new "/": fetch again, so a reply a manager saved since the page opened is there.
+        if (replies === null || (popup.hidden && slash === null)) { await fetchReplies(); }
         slash = typedQuery();
         if (slash) { drawReplies(slash.query); } else { closeReplies(); }
     }
@@ -218,6 +224,12 @@
     document.addEventListener("click", (event) => {
         if (palette && !palette.contains(event.target) && !event.target.closest(".chat-react")) { closePalette(); }
     });
+    // A live update redraws the message: a menu open on it stays open, with its new state.
+    chat.redrawn = (message, before, after) => {
+        if (!palette || !before.contains(palette)) { return; }
+        const button = after.querySelector(".chat-react");
+        if (button) { openPalette(message, button); } else { closePalette(); }
+    };
     chat.decorate = (message, meta) => {
         if (message.direction !== "in" || message.type === "reaction" || message.type === "note" || message.deleted) { return; }
         const button = document.createElement("button");
