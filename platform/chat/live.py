@@ -2,12 +2,14 @@
 
 Every place that changes a message or a conversation calls ``message_changed`` (or
 ``messages_changed``) or ``conversation_changed``. After the transaction commits (a rollback
-sends nothing) the rows are read again and their JSON goes to the tenant's group with the ids of
-the users who may see that conversation at that moment (``selectors.audience``); each socket
-forwards only the events that name its user. A push that fails is logged and lost: the page
-catches up from the database (``?after=``) when it reconnects, and polls without a socket.
+sends nothing) the rows are read again and their JSON (encoded once, as text) goes to the
+tenant's group with the ids of the users who may see that conversation at that moment
+(``selectors.audience``); each socket forwards only the events that name its user. A push that
+fails is logged and lost: the page catches up from the database (``?after=``) when it
+reconnects, and polls without a socket.
 """
 
+import json
 import logging
 
 from django.db import transaction
@@ -50,18 +52,22 @@ def customer_presence(conversation, state: str) -> None:
     ``conversation`` needs its tenant, department and assignee (who may see it)."""
     from chat import selectors
 
-    event = {
-        "type": "chat.event",
-        "tenant_id": str(conversation.tenant_id),
-        "conversation_id": str(conversation.pk),
-        "audience": selectors.audience(conversation),
-        "payload": {
-            "type": "presence",
-            "conversation_id": str(conversation.pk),
-            "state": state,
-        },
-    }
+    event = _event(
+        conversation.tenant_id,
+        selectors.audience(conversation),
+        {"type": "presence", "conversation_id": str(conversation.pk), "state": state},
+    )
     _sender.submit([(group_name(event["tenant_id"]), event)])
+
+
+def _event(tenant_id, audience: list[str], payload: dict) -> dict:
+    """A socket forwards ``text`` as it is: encoded here once, not once per socket."""
+    return {
+        "type": "chat.event",
+        "tenant_id": str(tenant_id),
+        "audience": audience,
+        "text": json.dumps(payload),
+    }
 
 
 def _push(build, ids) -> None:
@@ -81,17 +87,15 @@ def _message_events(message_ids: list) -> list[dict]:
     for message in messages:
         target = message.reaction_to if message.reaction_to_id else message
         events.append(
-            {
-                "type": "chat.event",
-                "tenant_id": str(message.tenant_id),
-                "conversation_id": str(message.conversation_id),
-                "audience": audiences.of(message.conversation),
-                "payload": {
+            _event(
+                message.tenant_id,
+                audiences.of(message.conversation),
+                {
                     "type": "message",
                     "message": presenters.message_json(target),
                     "conversation": presenters.conversation_json(message.conversation),
                 },
-            }
+            )
         )
     return events
 
@@ -104,16 +108,11 @@ def _conversation_events(conversation_ids: list) -> list[dict]:
         Conversation.objects.filter(pk__in=conversation_ids)
     )
     return [
-        {
-            "type": "chat.event",
-            "tenant_id": str(conversation.tenant_id),
-            "conversation_id": str(conversation.pk),
-            "audience": selectors.audience(conversation),
-            "payload": {
-                "type": "conversation",
-                "conversation": presenters.conversation_json(conversation),
-            },
-        }
+        _event(
+            conversation.tenant_id,
+            selectors.audience(conversation),
+            {"type": "conversation", "conversation": presenters.conversation_json(conversation)},
+        )
         for conversation in conversations
     ]
 
@@ -123,12 +122,11 @@ def _instance_events(instance_ids: list) -> list[dict]:
     from whatsapp.models import WhatsAppInstance
 
     return [
-        {
-            "type": "chat.event",
-            "tenant_id": str(instance.tenant_id),
-            "audience": selectors.instance_audience(instance),
-            "payload": {"type": "instance", **presenters.instance_json(instance)},
-        }
+        _event(
+            instance.tenant_id,
+            selectors.instance_audience(instance),
+            {"type": "instance", **presenters.instance_json(instance)},
+        )
         for instance in WhatsAppInstance.objects.filter(pk__in=instance_ids)
     ]
 

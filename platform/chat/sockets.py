@@ -2,13 +2,13 @@
 
 Authenticated by the Django session; refused with close code 4403 when not signed in, without a
 company (platform staff) or without the right to see conversations. The socket joins its
-tenant's group (``chat.live``) and forwards an event only when the event's audience (the users
-who may see its conversation at the moment it was built, ``selectors.audience``) names its user,
-so an agent never receives a conversation that is not (or no longer) hers, and another
-company's events never reach it. It reads nothing from the database per event: with one query
-per socket, 200 agents' sockets at 20 messages a second queued seconds behind (all of a
-process's queries share one thread, and daphne opens a new connection for each). It sends the
-event's payload as JSON:
+tenant's group (``chat.live``) and forwards an event (its JSON text, as it is) only when the
+event's audience (the users who may see its conversation at the moment it was built,
+``selectors.audience``) names its user, so an agent never receives a conversation that is not
+(or no longer) hers, and another company's events never reach it. It reads nothing from the
+database per event: with one query per socket, 200 agents' sockets at 20 messages a second
+queued seconds behind (all of a process's queries share one thread, and daphne opens a new
+connection for each). It sends the event's payload as JSON:
 ``{"type": "message", "message": {...}, "conversation": {...}}`` or
 ``{"type": "conversation", "conversation": {...}}``; ``{"type": "presence", "conversation_id",
 "state"}`` (the customer typing, see ``chat.presence``); ``{"type": "instance", "instance_id",
@@ -48,7 +48,7 @@ class ChatSocket(AsyncJsonWebsocketConsumer):
     async def chat_event(self, event):
         user = self.scope["user"]
         if event["tenant_id"] == str(user.tenant_id) and str(user.pk) in event["audience"]:
-            await self.send_json(event["payload"])
+            await self.send(text_data=event["text"])
 
     @database_sync_to_async
     def _may_chat(self, user) -> bool:

@@ -267,13 +267,14 @@ class Bench:
             {
                 "type": "chat.event",
                 "tenant_id": str(self.company.tenant.pk),
-                "conversation_id": conversation,
                 "audience": audience,
-                "payload": {
-                    "type": "message",
-                    "message": {"body": TAG + tag, "conversation_id": conversation},
-                    "conversation": {"id": conversation},
-                },
+                "text": json.dumps(
+                    {
+                        "type": "message",
+                        "message": {"body": TAG + tag, "conversation_id": conversation},
+                        "conversation": {"id": conversation},
+                    }
+                ),
             },
         )
 

@@ -7,6 +7,8 @@ now read once per event, so it must be exactly the visibility rule: every user, 
 conversation.
 """
 
+import json
+
 import pytest
 from channels.layers import get_channel_layer
 
@@ -68,13 +70,11 @@ async def test_a_socket_forwards_an_event_only_when_its_audience_names_the_user(
     layer = get_channel_layer()
 
     def event(body, audience):
-        conversation = str(conversations["sales"].pk)
         return {
             "type": "chat.event",
             "tenant_id": str(cast.acme.pk),
-            "conversation_id": conversation,
             "audience": audience,
-            "payload": {"type": "message", "message": {"body": body}},
+            "text": json.dumps({"type": "message", "message": {"body": body}}),
         }
 
     group = live.group_name(cast.acme.pk)
