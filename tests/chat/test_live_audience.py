@@ -7,9 +7,12 @@ now read once per event, so it must be exactly the visibility rule: every user, 
 conversation.
 """
 
+import asyncio
 import json
+import time
 
 import pytest
+from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
 
 from accounts.models import User
@@ -83,4 +86,25 @@ async def test_a_socket_forwards_an_event_only_when_its_audience_names_the_user(
     received = await alice.receive_json_from(timeout=3)
     assert received["message"]["body"] == "for alice"
     assert await alice.receive_nothing(timeout=0.3)
+    await alice.disconnect()
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_an_event_reaches_the_socket_while_the_sync_thread_is_busy(cast):
+    """Forwarding reads no database, so it does not wait for the process' one sync thread
+    (where channels would close old connections before every event of every socket) while a
+    slow request holds it."""
+    alice = await ready_socket(cast.alice)
+    busy = asyncio.ensure_future(sync_to_async(time.sleep)(2))
+    await asyncio.sleep(0.05)  # the sleep holds the thread now
+    event = {
+        "type": "chat.event",
+        "tenant_id": str(cast.acme.pk),
+        "audience": [str(cast.alice.pk)],
+        "text": json.dumps({"type": "presence", "state": "composing"}),
+    }
+    await get_channel_layer().group_send(live.group_name(cast.acme.pk), event)
+    assert (await alice.receive_json_from(timeout=1))["state"] == "composing"
+    assert not busy.done()
+    await busy
     await alice.disconnect()
